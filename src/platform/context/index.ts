@@ -1,0 +1,1 @@
+export { RequestContext, type RequestContextData } from './request-context.js';

@@ -1,0 +1,2 @@
+export { LoggingModule, createAppLogger } from './logging.module.js';
+export { loggerParams, REDACT_PATHS, safeUrl } from './logger-params.js';

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { projectRoot } from '../../support/child-app.js';
+
+export interface Child {
+  name: string;
+  proc: ChildProcess;
+  pid: number;
+  url: string;
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  exited: Promise<number | null>;
+  alive(): boolean;
+  /** Sends the signal (SIGTERM by default) and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The transpiled sources the global setup prepared (src/ plus test/faults/fixtures). */
+export function faultsBuild(): string {
+  return inject('faultsBuild');
+}
+
+/** Spawns `node <script>` and waits (bounded) until its output matches `ready`. */
+export async function spawnNode(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<Child & { match: RegExpExecArray }> {
+  const proc = spawn(process.execPath, [...(process.env.FAULTS_PROF && script.includes(process.env.FAULTS_PROF) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fb/prof'] : []), script], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-300_000));
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => resolve(code)),
+  );
+  const alive = () => proc.exitCode === null && proc.signalCode === null;
+  const deadline = Date.now() + timeoutMs;
+  let match: RegExpExecArray | null = null;
+  while (!(match = ready.exec(out))) {
+    if (!alive())
+      throw new Error(
+        `${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${out.slice(-4000)}`,
+      );
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error(
+        `${name} was not ready within ${timeoutMs} ms:\n${out.slice(-4000)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    name,
+    proc,
+    pid: proc.pid!,
+    url: match[1] ?? '',
+    match,
+    output: () => out,
+    exited,
+    alive,
+    stop: async (signal = 'SIGTERM') => {
+      if (alive()) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** keel (every real feature, plus the fixtures named in KEEL_FAULTS_FIXTURES) in a child process. */
+export function startKeel(
+  name: string,
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<Child> {
+  return spawnNode(
+    name,
+    join(faultsBuild(), 'test/faults/fixtures/faults-main.js'),
+    { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    /listening on (http:\/\/\S+)/,
+    timeoutMs,
+  );
+}
+
+/** The embedded MongoDB-compatible server alone in its own process (its own event loop and core). */
+export async function startMongoProcess(
+  port = 0,
+): Promise<Child & { uri: string }> {
+  const child = await spawnNode(
+    'mongo',
+    join(faultsBuild(), 'src/platform/database/embedded/standalone.js'),
+    { EMBEDDED_MONGO_PORT: String(port) },
+    /^(mongodb:\/\/\S+)$/m,
+    30_000,
+  );
+  return { ...child, uri: child.url };
+}
+
+export const sleep = (ms: number) =>
+  new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns something truthy (returned), or throws after `timeoutMs`. */
+export async function until<T>(
+  probe: () => Promise<T> | T,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 200,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
+      );
+    await sleep(intervalMs);
+  }
+}
+
+/** CPU seconds (user + system) a live process has used so far; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Samples the CPU time of processes every second, keeping the last value seen for each (also after they die). */
+export function cpuMeter() {
+  const last = new Map<string, number>();
+  const watched = new Map<string, number>();
+  const sample = () => {
+    for (const [name, pid] of watched) {
+      const s = cpuSeconds(pid);
+      if (s !== undefined) last.set(name, s);
+    }
+  };
+  const timer = setInterval(sample, 1000);
+  timer.unref();
+  return {
+    watch(name: string, pid: number) {
+      watched.set(name, pid);
+    },
+    stop(): Record<string, number> {
+      sample();
+      clearInterval(timer);
+      return Object.fromEntries(
+        [...last].map(([k, v]) => [k, Math.round(v * 10) / 10]),
+      );
+    },
+  };
+}
