@@ -70,6 +70,9 @@ export class FakeDiscord {
     this.faults.length = 0;
     this.outage = undefined;
     this.bucket = { limit: 0, windowMs: 2000 };
+    // A new bucket starts empty: requests counted under the old one must not exhaust it.
+    this.windowStart = 0;
+    this.used = 0;
     this.releaseHanging();
   }
 
