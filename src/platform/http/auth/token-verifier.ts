@@ -10,6 +10,7 @@ import { RequestContext } from '../../context/index.js';
 import { forbidden, tokenProblem, unauthorized } from './auth-errors.js';
 import type { AuthSettings } from './auth-settings.js';
 import type { AuthUser } from './auth-user.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 const ASYMMETRIC = [
   'RS256',
@@ -24,6 +25,11 @@ const ASYMMETRIC = [
   'EdDSA',
   'Ed25519',
 ];
+const CLOCK_TOLERANCE_SEC = 5;
+/** Distinct live tokens remembered; a few hundred bytes each. */
+const CACHE_ENTRIES = 5000;
+/** A cached token meets the full check again after this, so a key removed from the JWKS stops working. */
+const CACHE_MAX_AGE_MS = 5 * 60_000;
 const BEARER =
   /^Bearer +([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*\.[A-Za-z0-9\-_=+/]*)\s*$/i;
 
@@ -33,12 +39,17 @@ const BEARER =
  */
 export class TokenVerifier {
   private readonly verify: (token: string) => Promise<JWTPayload>;
+  private readonly verified = new VerifiedTokenCache(
+    CACHE_ENTRIES,
+    CLOCK_TOLERANCE_SEC,
+    CACHE_MAX_AGE_MS,
+  );
 
   constructor(readonly settings: AuthSettings) {
     const options: JWTVerifyOptions = {
       issuer: settings.issuer,
       audience: settings.audience,
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE_SEC,
       requiredClaims: ['sub', 'exp'],
     };
     if (settings.mode === 'jwks') {
@@ -67,9 +78,12 @@ export class TokenVerifier {
         'The Authorization header must be "Bearer <JWT>".',
         'invalid_request',
       );
+    const token = match[1];
+    const cached = this.verified.get(token);
+    if (cached) return cached;
     let payload: JWTPayload;
     try {
-      payload = await this.verify(match[1]);
+      payload = await this.verify(token);
     } catch (err) {
       throw tokenProblem(err);
     }
@@ -80,11 +94,14 @@ export class TokenVerifier {
     ) {
       throw unauthorized('The token has no usable subject.', 'invalid_token');
     }
-    return {
+    // Frozen: a cached user is shared by every request that presents the same token.
+    const user: AuthUser = Object.freeze({
       id: payload.sub,
-      roles: this.rolesOf(payload),
-      claims: payload as Record<string, unknown>,
-    };
+      roles: Object.freeze(this.rolesOf(payload)) as string[],
+      claims: Object.freeze(payload) as Record<string, unknown>,
+    });
+    this.verified.set(token, user);
+    return user;
   }
 
   isAdmin(user: AuthUser): boolean {
