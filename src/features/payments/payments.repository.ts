@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { ClientSession, Model, QueryFilter, UpdateQuery } from 'mongoose';
-import { OwnedRepository, type OwnedDocument, type OwnedFilter, type Owner } from '../../platform/http/index.js';
+import { OwnedRepository, type NewOwned, type OwnedDocument, type OwnedFilter, type Owner } from '../../platform/http/index.js';
 import { OPEN_STATUSES, type PaymentStatus } from './payment-status.js';
 import { PAYMENT_MODEL, type Payment, type PaymentTransition } from './schemas/payment.schema.js';
 
@@ -20,6 +20,11 @@ export interface PageQuery {
 export class PaymentsRepository extends OwnedRepository<Payment> {
   constructor(@InjectModel(PAYMENT_MODEL) private readonly payments: Model<Payment>) {
     super(payments);
+  }
+
+  /** A new payment: the service builds the whole document, so it skips Mongoose's document layer. */
+  insert(owner: Owner, payment: NewOwned<Payment>, session: ClientSession): Promise<PaymentDoc> {
+    return this.insertComplete(owner, payment, { session });
   }
 
   /** Newest first, `limit` of them. */

@@ -25,7 +25,8 @@ export class PaymentsService {
 
   create(user: AuthUser, dto: CreatePaymentDto): Promise<PaymentAcceptedDto> {
     return this.tx.run(async (session) => {
-      const payment = await this.payments.create(
+      const now = new Date();
+      const payment = await this.payments.insert(
         user,
         {
           amount: dto.amount,
@@ -36,10 +37,10 @@ export class PaymentsService {
           status: 'processing',
           amountRefunded: 0,
           amountRefunding: 0,
-          checkedAt: new Date(),
-          history: [{ status: 'processing', at: new Date(), source: 'created' }],
+          checkedAt: now,
+          history: [{ status: 'processing', at: now, source: 'created' }],
         },
-        { session },
+        session,
       );
       const id = payment._id.toHexString();
       await this.publisher.publish<IntentRequestedPayload, string>(session, {

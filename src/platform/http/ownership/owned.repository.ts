@@ -3,7 +3,7 @@ import {
   type ClientSession,
   type Model,
   type QueryFilter,
-  type Types,
+  Types,
   type UpdateQuery,
 } from 'mongoose';
 
@@ -50,6 +50,29 @@ export abstract class OwnedRepository<T extends OwnedFields> {
     const doc = new this.model({ ...data, ownerId: ownerIdOf(owner) });
     await doc.save({ session: options.session });
     return doc.toObject() as unknown as OwnedDocument<T>;
+  }
+
+  /**
+   * Inserts `data` as given, through the driver: no Mongoose document, so no casting, defaults or schema
+   * validation (a hot write path's caller builds the complete, already validated document). The owner,
+   * the id and, when the schema keeps them, the timestamps are still stamped here; undefined fields are
+   * left out, as Mongoose would.
+   */
+  protected async insertComplete(
+    owner: Owner,
+    data: NewOwned<T>,
+    options: WriteOptions = {},
+  ): Promise<OwnedDocument<T>> {
+    const doc: Record<string, unknown> = { _id: new Types.ObjectId() };
+    for (const [k, v] of Object.entries(data)) if (v !== undefined) doc[k] = v;
+    doc.ownerId = ownerIdOf(owner);
+    if (this.model.schema.get('timestamps')) {
+      const now = new Date();
+      doc.createdAt = now;
+      doc.updatedAt = now;
+    }
+    await this.model.collection.insertOne(doc, { session: options.session });
+    return doc as unknown as OwnedDocument<T>;
   }
 
   async findById(owner: Owner, id: string): Promise<OwnedDocument<T> | null> {
