@@ -14,7 +14,9 @@
 // request is the serving process's (and the database process's) CPU time over the requests answered.
 //   node --import tsx bench/http/index.ts
 //   BENCH_HTTP_SECONDS (per measurement, default 6), BENCH_HTTP_CONNECTIONS (default 16),
-//   BENCH_CPU_PROF=1 (write .cpuprofile files of the keel process and the database)
+//   BENCH_CPU_PROF=1 (write .cpuprofile files of the keel process and the database),
+//   BENCH_HTTP_BEFORE=<a built checkout> (also measure its keel hello and payments, in the same run: a
+//   before/after comparison of a change; e.g. `git worktree add` + `nest build` of the older commit)
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,6 +44,7 @@ import type { LoadOptions, LoadResult } from './load.js';
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 16);
 const HEAP_CAP_MB = Number(process.env.BENCH_HTTP_HEAP_CAP_MB ?? 128);
+const BEFORE = process.env.BENCH_HTTP_BEFORE;
 const WARMUP_SECONDS = 3;
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -85,6 +88,9 @@ export async function run(): Promise<BenchResult> {
   const tag = randomBytes(3).toString('hex');
   const prefix = `bench:http:${tag}`;
   const snap = await snapshot(['bench/support', 'bench/http/app']);
+  const beforeSnap = BEFORE
+    ? await snapshot(['bench/support', 'bench/http/app'], BEFORE)
+    : undefined;
   const procs: Proc[] = [];
   const loads: string[] = [];
   try {
@@ -117,11 +123,15 @@ export async function run(): Promise<BenchResult> {
 
     const auth = benchAuth();
     const tokens = await auth.tokens(50);
-    const startKeel = async (name: string, nodeArgs: string[]) => {
+    const startKeel = async (
+      name: string,
+      nodeArgs: string[],
+      from = snap,
+    ) => {
       const port = await freePort();
       const p = startNode(
         name,
-        [snap.path('bench/http/app/main.js')],
+        [from.path('bench/http/app/main.js')],
         {
           NODE_ENV: 'production',
           LOG_LEVEL: 'info',
@@ -151,6 +161,9 @@ export async function run(): Promise<BenchResult> {
     const capped = await startKeel('http-keel-api-heap-cap', [
       `--max-old-space-size=${HEAP_CAP_MB}`,
     ]);
+    const before = beforeSnap
+      ? await startKeel('http-keel-api-before', [], beforeSnap)
+      : undefined;
     const barePort = await freePort();
     const bare = startNode(
       'http-bare-hello',
@@ -167,10 +180,14 @@ export async function run(): Promise<BenchResult> {
       waitHttp(keel.p, `${keel.url}/health/ready`, 90_000),
       waitHttp(capped.p, `${capped.url}/health/ready`, 90_000),
       waitLog(bare, /listening on/, 60_000),
+      before && waitHttp(before.p, `${before.url}/health/ready`, 90_000),
     ]);
     // Resident memory once booted and idle, before any load.
     await new Promise((r) => setTimeout(r, 2000));
-    const idleRss = sampleRss([keel.p, capped.p], 1000).stop();
+    const idleRss = sampleRss(
+      [keel.p, capped.p, ...(before ? [before.p] : [])],
+      1000,
+    ).stop();
 
     const hello = [JSON.stringify({ hello: 'world' })];
     const payments = Array.from({ length: 100 }, (_, i) =>
@@ -239,7 +256,34 @@ export async function run(): Promise<BenchResult> {
       payments,
       true,
     );
-    const rows = [bareRow, helloRow, validatedRow, payRow, cappedRow];
+    const beforeRows = before
+      ? [
+          row(
+            'before: keel hello',
+            'POST /v1/bench/hello, the code of BENCH_HTTP_BEFORE',
+            `${before.url}/v1/bench/hello`,
+            before.p,
+            hello,
+            false,
+          ),
+          row(
+            'before: keel payments',
+            'POST /v1/payments, the code of BENCH_HTTP_BEFORE',
+            `${before.url}/v1/payments`,
+            before.p,
+            payments,
+            true,
+          ),
+        ]
+      : [];
+    const rows = [
+      bareRow,
+      helloRow,
+      validatedRow,
+      payRow,
+      cappedRow,
+      ...beforeRows,
+    ];
     // When profiling: each row's measurement windows, for bench/support/profile-summary.ts --windows.
     const windows: Record<string, Window[]> = {};
     const measure = async (row: Row, seconds: number, record: boolean) => {
@@ -302,6 +346,12 @@ export async function run(): Promise<BenchResult> {
     console.log(
       `keel api CPU per request: hello ${cpuPerReq(helloRow).toFixed(3)} ms, + JWT and DTO ${(cpuPerReq(validatedRow) - cpuPerReq(helloRow)).toFixed(3)} ms, + transaction and relay ${(cpuPerReq(payRow) - cpuPerReq(validatedRow)).toFixed(3)} ms (and ${(payRow.cpu.db / sum(payRow, 'total')).toFixed(3)} ms in the database process)`,
     );
+    const [beforeHello, beforePay] = beforeRows;
+    if (beforeHello && beforePay) {
+      console.log(
+        `before (${BEFORE}): payments / keel hello ${(rps(beforePay) / rps(beforeHello)).toFixed(3)}, api CPU per request hello ${cpuPerReq(beforeHello).toFixed(3)} ms, payments ${cpuPerReq(beforePay).toFixed(3)} ms (db ${(beforePay.cpu.db / sum(beforePay, 'total')).toFixed(3)}), RSS idle ${Math.round(idleRss[beforeHello.proc.name] ?? Number.NaN)} MB, peak ${Math.round(Math.max(beforeHello.rssMb, beforePay.rssMb))} MB; after: ${vsHello.toFixed(3)}, ${cpuPerReq(helloRow).toFixed(3)} ms, ${cpuPerReq(payRow).toFixed(3)} ms (db ${(payRow.cpu.db / sum(payRow, 'total')).toFixed(3)})`,
+      );
+    }
     const peak = Math.round(
       Math.max(helloRow.rssMb, validatedRow.rssMb, payRow.rssMb),
     );
@@ -345,6 +395,7 @@ export async function run(): Promise<BenchResult> {
     await procs[0]?.stop();
     await dropKeys(prefix).catch(() => undefined);
     snap.cleanup();
+    beforeSnap?.cleanup();
   }
 }
 

@@ -103,18 +103,24 @@ const transpileOptions: ts.CompilerOptions = {
  * `src/` so that bench modules importing `../../src/….js` load the built keel, plus the given bench
  * folders transpiled file by file with decorator metadata (what tsc emits under isolatedModules).
  */
-export async function snapshot(benchDirs: string[]): Promise<Snapshot> {
+export async function snapshot(
+  benchDirs: string[],
+  /** Another built checkout (its dist/ and bench/) to copy instead, e.g. the code before a change. */
+  from?: string,
+): Promise<Snapshot> {
+  const root = from ?? projectRoot;
+  const dist = from ? join(from, 'dist') : distDir;
   const dir = join(
     projectRoot,
     'node_modules/.cache/keel-bench',
     randomBytes(4).toString('hex'),
   );
   for (let attempt = 1; ; attempt++) {
-    ensureDist();
+    if (!from) ensureDist();
     rmSync(dir, { recursive: true, force: true });
     try {
-      cpSync(distDir, join(dir, 'src'), { recursive: true });
-      const missing = missingOutputs(join(dir, 'src'));
+      cpSync(dist, join(dir, 'src'), { recursive: true });
+      const missing = from ? [] : missingOutputs(join(dir, 'src'));
       if (missing.length === 0) break;
       throw new Error(
         `dist/ copy lacks ${missing.length} files, e.g. ${missing[0]}`,
@@ -128,7 +134,7 @@ export async function snapshot(benchDirs: string[]): Promise<Snapshot> {
     }
   }
   for (const bench of benchDirs) {
-    for (const file of files(join(projectRoot, bench))) {
+    for (const file of files(join(root, bench))) {
       if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
       const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
         compilerOptions: transpileOptions,
@@ -136,7 +142,7 @@ export async function snapshot(benchDirs: string[]): Promise<Snapshot> {
       });
       const target = join(
         dir,
-        relative(projectRoot, file).replace(/\.ts$/, '.js'),
+        relative(root, file).replace(/\.ts$/, '.js'),
       );
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, outputText);
