@@ -56,11 +56,17 @@ describe('event bus (in process)', () => {
     expect(docs.map((d) => [d.correlationId, d.actorId])).toEqual(
       Array(3).fill(['corr-42', 'user-7']),
     );
-    const outbox = await db
-      .collection('events_outbox')
-      .find({ _id: { $in: ids as never[] } })
-      .toArray();
-    expect(outbox.every((r) => r.publishedAt)).toBe(true);
+    // The relay batches its publication marks for a fraction of the sweep's grace.
+    const outboxOf = () =>
+      db
+        .collection('events_outbox')
+        .find({ _id: { $in: ids as never[] } })
+        .toArray();
+    await waitFor(
+      async () => (await outboxOf()).every((r) => r.publishedAt),
+      { what: 'publication marks' },
+    );
+    const outbox = await outboxOf();
     expect(outbox[0]).toMatchObject({
       correlationId: 'corr-42',
       actorId: 'user-7',

@@ -95,6 +95,8 @@ export class EventWorkers {
         subscriber,
         attempt,
         ctl.signal,
+        // Taken for the first time (no retry, no restart after a stall): no earlier run can have handled it.
+        job.attemptsStarted <= 1,
       );
       this.signals.signal({
         kind: 'handled',

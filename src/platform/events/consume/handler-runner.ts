@@ -26,7 +26,8 @@ export interface Delivered {
  * Transactional handlers (the default) commit their effects and the inbox record together, so a
  * redelivery finds the record and does nothing. `transaction: false` handlers run outside a transaction
  * and record the inbox after returning; they must make their external call idempotent with
- * `ctx.idempotencyKey`.
+ * `ctx.idempotencyKey`. Their inbox check is skipped on a job's first run (`firstRun`): only a retry or
+ * a stalled job's restart can follow a handled delivery of the same job.
  */
 @Injectable()
 export class HandlerRunner {
@@ -43,6 +44,7 @@ export class HandlerRunner {
     subscriber: string,
     attempt: number,
     signal: AbortSignal,
+    firstRun = false,
   ): Promise<Delivered> {
     const handler = this.registry.handler(subscriber, event.type);
     if (!handler)
@@ -90,10 +92,11 @@ export class HandlerRunner {
       }
       if (handler.transaction === false) {
         if (
-          await this.inbox.collection.findOne(
+          !firstRun &&
+          (await this.inbox.collection.findOne(
             { _id: key as never },
             { projection: { _id: 1 } },
-          )
+          ))
         )
           return { duplicate: true };
         const session = await this.connection.startSession();

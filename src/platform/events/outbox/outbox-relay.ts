@@ -5,6 +5,7 @@ import { EventBusSignals } from '../event-bus.signals.js';
 import { EventsSettings } from '../events.settings.js';
 import { EventQueues } from '../queues/event-queues.js';
 import { OutboxStore } from './outbox.store.js';
+import { PublishedMarks } from './published-marks.js';
 
 export interface Delivery {
   event: DomainEvent;
@@ -19,7 +20,8 @@ const WARN_EVERY_MS = 10_000;
  * Pushes committed outbox records to BullMQ: one job per subscriber queue, jobId `<eventId>@<subscriber>`
  * (BullMQ rejects ':' in custom ids). The fast path runs after each commit, batched per event-loop turn,
  * never awaited by the request; when Redis is down it fails within EVENTS_PUBLISH_TIMEOUT_MS, logs one
- * warning per 10 s, and leaves the records to the sweep.
+ * warning per 10 s, and leaves the records to the sweep. Its publication marks are batched
+ * (PublishedMarks).
  */
 @Injectable()
 export class OutboxRelay {
@@ -29,13 +31,24 @@ export class OutboxRelay {
   private readonly inflight = new Set<Promise<void>>();
   private lastWarnAt = 0;
   private suppressed = 0;
+  private readonly marks: PublishedMarks;
 
   constructor(
     private readonly queues: EventQueues,
-    private readonly store: OutboxStore,
+    store: OutboxStore,
     private readonly settings: EventsSettings,
     private readonly signals: EventBusSignals,
-  ) {}
+  ) {
+    this.marks = new PublishedMarks(
+      store,
+      this.graceMs,
+      () => this.settings.config.EVENTS_REDELIVER_AFTER_MS,
+      (count, err) =>
+        this.warn(
+          `could not mark ${count} outbox records published (${errorMessage(err)}); the sweep will re-check them`,
+        ),
+    );
+  }
 
   /** How long a new record is left to the fast path before a sweep may take it. */
   get graceMs(): number {
@@ -70,17 +83,7 @@ export class OutboxRelay {
   }
 
   private async publishFast(batch: Delivery[]): Promise<void> {
-    const published = await this.enqueue(batch, 'fast-path');
-    try {
-      await this.store.markPublished(
-        published,
-        this.settings.config.EVENTS_REDELIVER_AFTER_MS,
-      );
-    } catch (err) {
-      this.warn(
-        `could not mark ${published.length} outbox records published (${errorMessage(err)}); the sweep will re-check them`,
-      );
-    }
+    this.marks.add(await this.enqueue(batch, 'fast-path'));
   }
 
   /**
@@ -164,7 +167,15 @@ export class OutboxRelay {
         sleep(Math.min(50, Math.max(1, deadline - Date.now()))),
       ]);
     }
-    return this.buffer.length === 0 && this.inflight.size === 0;
+    await Promise.race([
+      this.marks.flush(),
+      sleep(Math.max(1, deadline - Date.now())),
+    ]);
+    return (
+      this.buffer.length === 0 &&
+      this.inflight.size === 0 &&
+      this.marks.size === 0
+    );
   }
 }
 
