@@ -1,8 +1,8 @@
 import type { Document } from 'bson';
-import { Query } from 'mingo';
 import { failedToParse, fromMingo } from '../errors.js';
 import { keyOf, type Doc } from '../storage/keys.js';
-import { compileFilter, MINGO_OPTIONS, select } from '../storage/planner.js';
+import { newQuery } from '../storage/mingo-query.js';
+import { compileFilter, select } from '../storage/planner.js';
 import { projectDocs } from '../storage/projection.js';
 import { applyUpdate, upsertDocument, validateUpdate, type UpdateOptions } from '../storage/updates.js';
 import { collectionName, existing, optionalDoc, untilUnblocked, type CommandContext, type Handler } from './context.js';
@@ -21,7 +21,7 @@ function firstMatch(ctx: CommandContext, name: string, q: Doc, sort: Doc | undef
   const matches = select(coll, q, ctx.txn).matches;
   if (matches.length === 0) return undefined;
   try {
-    const [first] = new Query({}, MINGO_OPTIONS)
+    const [first] = newQuery({})
       .find<Doc>(matches.map(([, d]) => d))
       .sort(sort as Record<string, 1 | -1>)
       .limit(1)

@@ -1,6 +1,7 @@
-import { Query } from 'mingo';
+import type { Query } from 'mingo/query';
 import { Codes, MongoCommandError } from '../errors.js';
 import { keyOf, renderKey, valueAt, valuesAt, type Doc } from './keys.js';
+import { newQuery } from './mingo-query.js';
 
 export interface IndexSpec extends Doc {
   v?: number;
@@ -29,7 +30,7 @@ export class Index {
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key);
     this.special = Object.values(spec.key).some((v) => typeof v === 'string' && v !== 'hashed');
-    if (spec.partialFilterExpression) this.partial = new Query(spec.partialFilterExpression, { scriptEnabled: false });
+    if (spec.partialFilterExpression) this.partial = newQuery(spec.partialFilterExpression);
   }
 
   get name(): string {

@@ -1,8 +1,9 @@
-import { Query } from 'mingo';
+import type { Query } from 'mingo/query';
 import { fromMingo } from '../errors.js';
 import type { Collection } from './collection.js';
 import { Index } from './indexes.js';
 import { isIndexableScalar, keyOf, type Doc } from './keys.js';
+import { newQuery } from './mingo-query.js';
 import type { Txn } from './transactions.js';
 
 export type PlanStage = 'IDHACK' | 'IXSCAN' | 'COLLSCAN';
@@ -28,7 +29,7 @@ export const MINGO_OPTIONS = { scriptEnabled: false } as const;
 
 export function compileFilter(filter: Doc | undefined): Query {
   try {
-    return new Query(filter ?? {}, MINGO_OPTIONS);
+    return newQuery(filter ?? {});
   } catch (err) {
     throw fromMingo(err);
   }

@@ -1,7 +1,6 @@
-import { Query } from 'mingo';
 import { fromMingo } from '../errors.js';
 import type { Doc } from './keys.js';
-import { MINGO_OPTIONS } from './planner.js';
+import { newQuery } from './mingo-query.js';
 import { withIdFirst } from './updates.js';
 
 const isSlice = (v: unknown): v is { $slice: number | [number, number] } =>
@@ -22,7 +21,7 @@ export function projectDocs(docs: Doc[], filter: Doc | undefined, projection: Do
   try {
     let out = docs;
     const mingoProjection = sliceOnly ? rest : projection;
-    if (Object.keys(mingoProjection).length) out = new Query(filter ?? {}, MINGO_OPTIONS).find<Doc>(docs, mingoProjection).all();
+    if (Object.keys(mingoProjection).length) out = newQuery(filter ?? {}).find<Doc>(docs, mingoProjection).all();
     if (sliceOnly) out = out.map((d) => applySlices(d, slices as [string, { $slice: number | [number, number] }][]));
     return out.map(withIdFirst);
   } catch (err) {
