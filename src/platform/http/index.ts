@@ -32,3 +32,4 @@ export {
 export { ParseObjectIdPipe } from './ownership/object-id.pipe.js';
 export { IDEMPOTENCY_HEADER } from './idempotency/idempotency.interceptor.js';
 export { buildOpenApiDocument } from './openapi/openapi.js';
+export { PageQuery, MAX_PAGE, DEFAULT_PAGE } from './paging/page.query.js';

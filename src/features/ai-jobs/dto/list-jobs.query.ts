@@ -1,25 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { PageQuery } from '../../../platform/http/index.js';
 import { AI_JOB_STATUSES, type AiJobStatus } from '../ai-job.status.js';
 
-export class ListAiJobsQuery {
+export class ListAiJobsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: AI_JOB_STATUSES })
   @IsOptional()
-  @IsIn(AI_JOB_STATUSES)
+  @IsIn(AI_JOB_STATUSES, { message: `must be one of ${AI_JOB_STATUSES.join(', ')}` })
   status?: AiJobStatus;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page (opaque).' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }

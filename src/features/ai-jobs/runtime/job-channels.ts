@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RedisConnections } from '../../../platform/redis/index.js';
+import { RedisPubSub } from '../../../platform/redis/index.js';
 import { AiJobsSettings } from '../ai-jobs.settings.js';
-
-type Listener = (message: string) => void;
 
 /**
  * Redis pub/sub between replicas, for two things:
@@ -15,11 +13,9 @@ type Listener = (message: string) => void;
 @Injectable()
 export class JobChannels {
   private readonly logger = new Logger('AiJobChannels');
-  private readonly channels = new Map<string, { listeners: Set<Listener>; subscribed: Promise<unknown> }>();
-  private hooked = false;
 
   constructor(
-    private readonly redis: RedisConnections,
+    private readonly pubsub: RedisPubSub,
     private readonly settings: AiJobsSettings,
   ) {}
 
@@ -42,7 +38,7 @@ export class JobChannels {
 
   /** Calls `fn` with each status message of the job; resolves (with the stop function) once subscribed. */
   watchStatus(jobId: string, fn: (view: unknown) => void): Promise<() => void> {
-    return this.listen(this.statusChannel(jobId), (m) => {
+    return this.pubsub.listen(this.statusChannel(jobId), (m) => {
       try {
         fn(JSON.parse(m));
       } catch (err) {
@@ -53,43 +49,14 @@ export class JobChannels {
 
   /** Calls `fn` with the id of every job whose cancellation any replica requests. */
   watchCancels(fn: (jobId: string) => void): Promise<() => void> {
-    return this.listen(this.cancelChannel, fn);
+    return this.pubsub.listen(this.cancelChannel, fn);
   }
 
   private async publish(channel: string, message: string): Promise<void> {
     try {
-      await this.redis.client.publish(channel, message);
+      await this.pubsub.publish(channel, message);
     } catch (err) {
       this.logger.warn(`cannot publish on ${channel}: ${(err as Error).message}`);
     }
-  }
-
-  private async listen(channel: string, fn: Listener): Promise<() => void> {
-    const sub = this.redis.subscriber;
-    if (!this.hooked) {
-      this.hooked = true;
-      sub.on('message', (ch: string, message: string) => {
-        for (const l of this.channels.get(ch)?.listeners ?? []) l(message);
-      });
-    }
-    let entry = this.channels.get(channel);
-    if (!entry) {
-      entry = { listeners: new Set(), subscribed: sub.subscribe(channel) };
-      this.channels.set(channel, entry);
-    }
-    entry.listeners.add(fn);
-    const current = entry;
-    const stop = () => {
-      if (!current.listeners.delete(fn) || current.listeners.size > 0) return;
-      if (this.channels.get(channel) === current) this.channels.delete(channel);
-      sub.unsubscribe(channel).catch(() => undefined);
-    };
-    try {
-      await current.subscribed;
-    } catch (err) {
-      stop();
-      throw err;
-    }
-    return stop;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { RedisConnections } from '../../../platform/redis/index.js';
+import { RedisPubSub } from '../../../platform/redis/index.js';
 import type { MessageDto } from '../dto/message.dto.js';
 import { MessagingSettings } from '../messaging.settings.js';
 
@@ -25,12 +25,10 @@ const WARN_EVERY_MS = 10_000;
 @Injectable()
 export class ConversationChannels {
   private readonly logger = new Logger('MessagingChannels');
-  private readonly channels = new Map<string, { listeners: Set<Listener>; subscribed: Promise<unknown> }>();
-  private hooked = false;
   private lastWarnAt = 0;
 
   constructor(
-    private readonly redis: RedisConnections,
+    private readonly pubsub: RedisPubSub,
     private readonly settings: MessagingSettings,
   ) {}
 
@@ -41,7 +39,7 @@ export class ConversationChannels {
   /** Never throws: a message that cannot be published is still stored, and streams read it from MongoDB. */
   async publish(conversationId: string, event: LiveEvent): Promise<void> {
     try {
-      await this.redis.client.publish(this.channel(conversationId), JSON.stringify(event));
+      await this.pubsub.publish(this.channel(conversationId), JSON.stringify(event));
     } catch (err) {
       if (Date.now() - this.lastWarnAt > WARN_EVERY_MS) {
         this.lastWarnAt = Date.now();
@@ -51,41 +49,15 @@ export class ConversationChannels {
   }
 
   /** Calls `fn` with every event of the conversation; resolves with the stop function once subscribed. */
-  async watch(conversationId: string, fn: Listener): Promise<() => void> {
-    const sub = this.redis.subscriber;
-    if (!this.hooked) {
-      this.hooked = true;
-      sub.on('message', (ch: string, raw: string) => {
-        const listeners = this.channels.get(ch)?.listeners;
-        if (!listeners?.size) return;
-        let event: LiveEvent;
-        try {
-          event = JSON.parse(raw) as LiveEvent;
-        } catch {
-          return;
-        }
-        for (const l of listeners) l(event);
-      });
-    }
-    const channel = this.channel(conversationId);
-    let entry = this.channels.get(channel);
-    if (!entry) {
-      entry = { listeners: new Set(), subscribed: sub.subscribe(channel) };
-      this.channels.set(channel, entry);
-    }
-    entry.listeners.add(fn);
-    const current = entry;
-    const stop = () => {
-      if (!current.listeners.delete(fn) || current.listeners.size > 0) return;
-      if (this.channels.get(channel) === current) this.channels.delete(channel);
-      sub.unsubscribe(channel).catch(() => undefined);
-    };
-    try {
-      await current.subscribed;
-    } catch (err) {
-      stop();
-      throw err;
-    }
-    return stop;
+  watch(conversationId: string, fn: Listener): Promise<() => void> {
+    return this.pubsub.listen(this.channel(conversationId), (raw) => {
+      let event: LiveEvent;
+      try {
+        event = JSON.parse(raw) as LiveEvent;
+      } catch {
+        return;
+      }
+      fn(event);
+    });
   }
 }
