@@ -65,6 +65,9 @@ export class PriceCache {
         const token = randomUUID();
         if (await client.set(`${key}:lock`, token, 'PX', timeout + 1000, 'NX')) {
           try {
+            // The previous holder may have filled the cache between our read and our lock.
+            cached = parse(await client.get(key));
+            if (cached && Date.now() - cached.at < ttl) return { price: cached.price, at: new Date(cached.at), stale: false };
             return await this.fetchInto(key, asset, currency);
           } finally {
             await client.eval(RELEASE, 1, `${key}:lock`, token).catch(() => undefined);
