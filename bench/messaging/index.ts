@@ -14,7 +14,7 @@ import { MongoClient } from 'mongodb';
 import { transpileProject } from '../../test/events/support/build-fixtures.js';
 import { devToken } from '../../test/support/auth/dev-tokens.js';
 import { freePort } from '../../test/support/free-port.js';
-import { openSse, type SseClient } from '../../test/messaging/support/sse.js';
+import { openSse, type SseClient } from '../../test/support/sse.js';
 import { machine, printTable, type BenchResult } from '../support/results.js';
 
 const RATE = Number(process.env.BENCH_MSG_RATE ?? 1000);

@@ -4,7 +4,7 @@ import type { RunningApp } from '../support/in-process-app.js';
 import { FakeOpenAI } from '../support/openai/fake-openai.js';
 import { sleep, waitFor } from '../events/support/wait.js';
 import { api, bootAiApp, testEnv, type Api } from './support/ai-app.js';
-import { openSse } from './support/sse.js';
+import { openSse } from '../support/sse.js';
 
 describe('ai-jobs: cancellation, per-user concurrency and the status stream (one process)', () => {
   let fake: FakeOpenAI;

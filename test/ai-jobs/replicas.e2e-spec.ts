@@ -5,7 +5,7 @@ import { isolate } from '../support/isolation.js';
 import { FakeOpenAI } from '../support/openai/fake-openai.js';
 import { waitFor } from '../events/support/wait.js';
 import { api, type Api } from './support/ai-app.js';
-import { openSse } from './support/sse.js';
+import { openSse } from '../support/sse.js';
 
 const PER_MINUTE = 300; // 5 requests a second, bursts of 5
 const INTERVAL_MS = 60_000 / PER_MINUTE;

@@ -9,7 +9,7 @@ import { FakeDiscord } from '../support/discord/fake-discord.js';
 import type { RunningApp } from '../support/in-process-app.js';
 import { bootMessagingApp, conversationsApi } from './support/messaging-app.js';
 import { publish, sample } from './support/source-events.js';
-import { openSse } from './support/sse.js';
+import { openSse } from '../support/sse.js';
 
 type App = RunningApp & { db: Connection };
 

@@ -4,7 +4,7 @@ import { bearer } from '../support/auth/dev-tokens.js';
 import { spawnApp, type ChildApp } from '../support/child-app.js';
 import { isolate } from '../support/isolation.js';
 import { conversationsApi, testEnv, type ConversationsApi } from './support/messaging-app.js';
-import { openSse, type SseClient } from './support/sse.js';
+import { openSse, type SseClient } from '../support/sse.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const seqs = (sse: SseClient) => sse.messages().map((e) => Number(e.id));

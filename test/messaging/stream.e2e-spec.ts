@@ -6,7 +6,7 @@ import { waitFor } from '../events/support/wait.js';
 import { bearer } from '../support/auth/dev-tokens.js';
 import type { RunningApp } from '../support/in-process-app.js';
 import { bootMessagingApp, conversationsApi, type ConversationsApi } from './support/messaging-app.js';
-import { openSse, type SseClient } from './support/sse.js';
+import { openSse, type SseClient } from '../support/sse.js';
 
 describe('messaging: the live stream (SSE)', () => {
   let app: RunningApp & { db: Connection };
