@@ -521,6 +521,65 @@ function headerMutation(): fc.Arbitrary<HeaderCase> {
   );
 }
 
+/**
+ * Requests that are not valid HTTP/1.1, which Node's parser rejects before Fastify sees them (keel's
+ * clientErrorHandler must still answer 400 problem+json), or that Fastify rejects before routing
+ * (frameworkErrors): raw spaces and non-ASCII bytes in the request-target, a bad method token, a folded
+ * header line, Content-Length together with Transfer-Encoding, a bad chunk size, a non-numeric
+ * Content-Length.
+ */
+type Framing = (c: Case) => Case;
+const framing = (): fc.Arbitrary<{ kind: string; apply: Framing }> =>
+  fc.constantFrom<{ kind: string; apply: Framing }>(
+    {
+      kind: 'raw space in the request-target',
+      apply: (c) => ({ ...c, target: `${c.target.split('?')[0]} x` }),
+    },
+    {
+      kind: 'raw non-ASCII bytes in the request-target',
+      apply: (c) => ({ ...c, target: `${c.target.split('?')[0]}\xff\xfe` }),
+    },
+    {
+      kind: 'invalid method token',
+      apply: (c) => ({ ...c, method: `${c.method[0]}@${c.method.slice(1)}` }),
+    },
+    {
+      kind: 'folded header line',
+      apply: (c) => ({
+        ...c,
+        headers: [...c.headers, ['x-folded', 'a\r\n b']],
+      }),
+    },
+    {
+      kind: 'Content-Length with Transfer-Encoding',
+      apply: (c) => ({
+        ...c,
+        headers: [
+          ...c.headers,
+          ['content-length', '5'],
+          ['transfer-encoding', 'chunked'],
+        ],
+        body: Buffer.from('0\r\n\r\n'),
+      }),
+    },
+    {
+      kind: 'bad chunk size',
+      apply: (c) => ({
+        ...c,
+        headers: [...c.headers, ['transfer-encoding', 'chunked']],
+        body: Buffer.from('zz\r\n{}\r\n0\r\n\r\n'),
+      }),
+    },
+    {
+      kind: 'non-numeric Content-Length',
+      apply: (c) => ({
+        ...c,
+        headers: [...c.headers, ['content-length', '1x']],
+        body: c.body ?? Buffer.from('{}'),
+      }),
+    },
+  );
+
 function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
   return fc.integer({ min: 0, max: ops.length - 1 }).chain((i) => {
     const op = ops[i]!;
@@ -570,6 +629,10 @@ function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
           },
           { weight: 2, arbitrary: fc.uuid() },
         ),
+        framing: fc.oneof(
+          { weight: 30, arbitrary: fc.constant(undefined) },
+          { weight: 1, arbitrary: framing() },
+        ),
         auth: fc.oneof(
           { weight: 30, arbitrary: fc.constant('token') },
           {
@@ -584,7 +647,7 @@ function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
           },
         ),
       })
-      .map(({ params, query, body, header, method, key, auth }) => {
+      .map(({ params, query, body, header, method, key, auth, framing }) => {
         let path = op.path;
         op.pathParams.forEach(
           (name, k) => (path = path.replace(`{${name}}`, params[k]!)),
@@ -605,8 +668,9 @@ function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
           auth === 'token' ? '' : `auth ${auth}`,
           method === op.method ? '' : `method ${method}`,
           query ? 'query' : '',
+          framing?.kind ?? '',
         ].filter(Boolean);
-        return {
+        const c: Case = {
           op: i,
           kind: kinds.join(', ') || 'plain',
           method,
@@ -614,6 +678,7 @@ function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
           headers,
           body: body.body,
         };
+        return framing ? framing.apply(c) : c;
       });
   });
 }
