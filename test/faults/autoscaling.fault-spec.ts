@@ -177,6 +177,13 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       );
     let workerKills = 0;
     let loading = true;
+    // A replica that cannot start fails the test, after the load (not as an unhandled rejection mid-run).
+    const churnErrors: string[] = [];
+    const churnFailed = (err: Error) => {
+      churnErrors.push(err.message.slice(0, 2000));
+      at(`churn stopped: ${err.message.split('\n')[0]}`);
+      return undefined;
+    };
     const workerChurn = (async () => {
       let n = 3;
       while (loading) {
@@ -194,7 +201,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
         track(fresh);
         at(`started ${fresh.name}`);
       }
-    })();
+    })().catch(churnFailed);
     const apiChurn = (async () => {
       await progress(0.1);
       const c = await api('c');
@@ -213,7 +220,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       await b.stop('SIGKILL');
       at('SIGKILL api-b');
       return drained;
-    })();
+    })().catch(churnFailed);
 
     await load.done;
     loading = false;
@@ -329,6 +336,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       notes: `${raw.length} attempts (${retried} requests retried: ${summary.rawNet} conn errors, ${summary.raw409} 409, ${summary.raw502 + summary.raw503} 502/503, ${raw500} 500); +1 replica, 1 SIGTERM (exit ${drainedExit}), 1 SIGKILL api, ${workerKills} SIGKILL worker; ${deadLetters} deliveries dead-lettered (stalled by repeated kills) and completed by reconciliation`,
     });
 
+    expect(churnErrors).toEqual([]);
     expect(
       failures.slice(0, 5).map((o) => ({
         key: o.key,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { projectRoot } from '../../support/child-app.js';
@@ -30,7 +31,7 @@ export async function spawnNode(
   ready: RegExp,
   timeoutMs = 60_000,
 ): Promise<Child & { match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [...(process.env.FAULTS_PROF && script.includes(process.env.FAULTS_PROF) ? ['--cpu-prof', '--cpu-prof-dir=/tmp/fb/prof'] : []), script], {
+  const proc = spawn(process.execPath, [script], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,9 +52,13 @@ export async function spawnNode(
         `${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${out.slice(-4000)}`,
       );
     if (Date.now() > deadline) {
+      // How much CPU it got tells a starved boot (a loaded machine) from a stuck one.
+      const cpu = cpuSeconds(proc.pid!);
       proc.kill('SIGKILL');
       throw new Error(
-        `${name} was not ready within ${timeoutMs} ms:\n${out.slice(-4000)}`,
+        `${name} was not ready within ${timeoutMs} ms (it used ${cpu ?? '?'} s of CPU; load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}):\n${out.slice(-4000)}`,
       );
     }
     await new Promise((r) => setTimeout(r, 50));
