@@ -32,7 +32,7 @@ export class StripeWebhooksService {
     }
     let event;
     try {
-      event = this.gateway.verifyWebhook(rawBody, signature);
+      event = await this.gateway.verifyWebhook(rawBody, signature);
     } catch (err) {
       if (!(err instanceof StripeSignatureInvalid)) throw err;
       throw ProblemException.validation(

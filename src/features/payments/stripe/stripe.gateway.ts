@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { AppConfig, BootError } from '../../../config/index.js';
 import { StripeCardDeclined, StripeNotConfigured, StripeRejected, StripeSignatureInvalid, StripeUnavailable } from './stripe.errors.js';
 import {
@@ -38,24 +38,37 @@ export function apiAddress(base: string | undefined): Pick<Stripe.StripeConfig, 
   return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
 }
 
+type StripeSdk = typeof Stripe;
+
 /**
  * The one place keel talks to Stripe. Network retries are off: keel's event bus retries, with the same
  * idempotency key. Every SDK error leaves as StripeCardDeclined, StripeRejected or StripeUnavailable.
+ * The SDK is imported on first use (the api role only verifies webhooks; most of its replicas never do).
  */
 @Injectable()
 export class StripeGateway {
-  private readonly client?: Stripe;
+  private readonly address: ReturnType<typeof apiAddress>;
+  private client?: Promise<{ sdk: StripeSdk; stripe: Stripe }>;
 
   constructor(private readonly config: AppConfig) {
-    if (config.STRIPE_SECRET_KEY) {
-      this.client = new Stripe(config.STRIPE_SECRET_KEY, {
-        ...apiAddress(config.STRIPE_API_BASE),
-        timeout: config.STRIPE_TIMEOUT_MS,
+    // Checked at boot even though the SDK loads later.
+    this.address = apiAddress(config.STRIPE_API_BASE);
+  }
+
+  private connect(): Promise<{ sdk: StripeSdk; stripe: Stripe }> | undefined {
+    const key = this.config.STRIPE_SECRET_KEY;
+    if (!key) return undefined;
+    this.client ??= import('stripe').then(({ default: sdk }) => ({
+      sdk,
+      stripe: new sdk(key, {
+        ...this.address,
+        timeout: this.config.STRIPE_TIMEOUT_MS,
         maxNetworkRetries: 0,
         telemetry: false,
         appInfo: { name: 'keel' },
-      });
-    }
+      }),
+    }));
+    return this.client;
   }
 
   async createIntent(input: CreateIntentInput, idempotencyKey: string): Promise<IntentSnapshot> {
@@ -95,13 +108,15 @@ export class StripeGateway {
   }
 
   /** Checks the Stripe-Signature of a webhook's exact bytes (within STRIPE_WEBHOOK_TOLERANCE_S). */
-  verifyWebhook(rawBody: Buffer, signature: string | undefined): WebhookEvent {
+  async verifyWebhook(rawBody: Buffer, signature: string | undefined): Promise<WebhookEvent> {
     const secret = this.config.STRIPE_WEBHOOK_SECRET;
-    if (!this.client || !secret) throw new StripeNotConfigured('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set');
+    const client = this.connect();
+    if (!client || !secret) throw new StripeNotConfigured('STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET must be set');
     if (!signature) throw new StripeSignatureInvalid('the Stripe-Signature header is missing');
+    const { stripe } = await client;
     let event: Stripe.Event;
     try {
-      event = this.client.webhooks.constructEvent(rawBody, signature, secret, this.config.STRIPE_WEBHOOK_TOLERANCE_S);
+      event = stripe.webhooks.constructEvent(rawBody, signature, secret, this.config.STRIPE_WEBHOOK_TOLERANCE_S);
     } catch (err) {
       throw new StripeSignatureInvalid(err instanceof Error ? err.message : String(err));
     }
@@ -109,28 +124,30 @@ export class StripeGateway {
   }
 
   private async call<T>(work: (stripe: Stripe) => Promise<T>): Promise<T> {
-    if (!this.client) throw new StripeNotConfigured('STRIPE_SECRET_KEY is not set');
+    const client = this.connect();
+    if (!client) throw new StripeNotConfigured('STRIPE_SECRET_KEY is not set');
+    const { sdk, stripe } = await client;
     try {
-      return await work(this.client);
+      return await work(stripe);
     } catch (err) {
-      throw translate(err);
+      throw translate(err, sdk.errors);
     }
   }
 }
 
-function translate(err: unknown): unknown {
-  if (!(err instanceof Stripe.errors.StripeError)) return err;
+function translate(err: unknown, errors: StripeSdk['errors']): unknown {
+  if (!(err instanceof errors.StripeError)) return err;
   const what = `Stripe ${err.statusCode ?? 'request'} ${err.type}${err.code ? `/${err.code}` : ''}: ${err.message}`;
-  if (err instanceof Stripe.errors.StripeCardError) {
+  if (err instanceof errors.StripeCardError) {
     return new StripeCardDeclined(err.message, err.code, err.decline_code, err.payment_intent ? toIntentSnapshot(err.payment_intent) : undefined);
   }
   if (
-    err instanceof Stripe.errors.StripeInvalidRequestError ||
-    err instanceof Stripe.errors.StripeAuthenticationError ||
-    err instanceof Stripe.errors.StripePermissionError ||
-    err instanceof Stripe.errors.StripeIdempotencyError
+    err instanceof errors.StripeInvalidRequestError ||
+    err instanceof errors.StripeAuthenticationError ||
+    err instanceof errors.StripePermissionError ||
+    err instanceof errors.StripeIdempotencyError
   ) {
-    const code = err instanceof Stripe.errors.StripeIdempotencyError ? 'idempotency_error' : err.code;
+    const code = err instanceof errors.StripeIdempotencyError ? 'idempotency_error' : err.code;
     return new StripeRejected(what, err.statusCode, code, err.param);
   }
   return new StripeUnavailable(what, err.statusCode);
