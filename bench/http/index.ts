@@ -6,8 +6,9 @@
 //   - bare hello: NestJS on the same Fastify adapter, one constant route, nothing else;
 //   - keel validated: the same token and DTO as POST /v1/payments, then a constant 202 (no database),
 //     which splits what payments costs into edge + auth + validation and transaction + relay;
-//   - keel payments again, on a second api process started with a capped V8 heap
-//     (--max-old-space-size, BENCH_HTTP_HEAP_CAP_MB, default 128): peak RSS with and without the cap.
+//   - keel payments again, on a second api process started with Node's default heap sizing (none of the
+//     deployed V8 flags, or BENCH_HTTP_COMPARE_FLAGS): what the flags cost in CPU and save in RSS.
+// The keel api runs with the V8 flags of deploy/k8s/api.yaml (BENCH_HTTP_NODE_FLAGS overrides them).
 // keel runs as the built dist/ in the api role, its embedded MongoDB in a process of its own. autocannon
 // runs in a separate process; rows are measured in order and then in reverse order, so the machine's
 // drifting load hits each alike; each row's figures are the mean of its two measurements. CPU per
@@ -23,6 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { snapshot } from '../support/build.js';
+import { deployedApiNodeFlags } from '../support/deployed-flags.js';
 import { profileClock, type Window } from '../support/profile-summary.js';
 import {
   benchLogDir,
@@ -43,7 +45,13 @@ import type { LoadOptions, LoadResult } from './load.js';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 16);
-const HEAP_CAP_MB = Number(process.env.BENCH_HTTP_HEAP_CAP_MB ?? 128);
+const flagsFrom = (v: string | undefined) =>
+  v === undefined ? undefined : v.split(/\s+/).filter(Boolean);
+const NODE_FLAGS =
+  flagsFrom(process.env.BENCH_HTTP_NODE_FLAGS) ?? deployedApiNodeFlags();
+const COMPARE_FLAGS = flagsFrom(process.env.BENCH_HTTP_COMPARE_FLAGS) ?? [];
+const describeFlags = (flags: string[]) =>
+  flags.length ? flags.join(' ') : "Node's defaults";
 const BEFORE = process.env.BENCH_HTTP_BEFORE;
 const WARMUP_SECONDS = 3;
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -157,10 +165,8 @@ export async function run(): Promise<BenchResult> {
       procs.push(p);
       return { p, url: `http://127.0.0.1:${port}` };
     };
-    const keel = await startKeel('http-keel-api', []);
-    const capped = await startKeel('http-keel-api-heap-cap', [
-      `--max-old-space-size=${HEAP_CAP_MB}`,
-    ]);
+    const keel = await startKeel('http-keel-api', NODE_FLAGS);
+    const compared = await startKeel('http-keel-api-compare', COMPARE_FLAGS);
     const before = beforeSnap
       ? await startKeel('http-keel-api-before', [], beforeSnap)
       : undefined;
@@ -178,14 +184,14 @@ export async function run(): Promise<BenchResult> {
     const bareUrl = `http://127.0.0.1:${barePort}`;
     await Promise.all([
       waitHttp(keel.p, `${keel.url}/health/ready`, 90_000),
-      waitHttp(capped.p, `${capped.url}/health/ready`, 90_000),
+      waitHttp(compared.p, `${compared.url}/health/ready`, 90_000),
       waitLog(bare, /listening on/, 60_000),
       before && waitHttp(before.p, `${before.url}/health/ready`, 90_000),
     ]);
     // Resident memory once booted and idle, before any load.
     await new Promise((r) => setTimeout(r, 2000));
     const idleRss = sampleRss(
-      [keel.p, capped.p, ...(before ? [before.p] : [])],
+      [keel.p, compared.p, ...(before ? [before.p] : [])],
       1000,
     ).stop();
 
@@ -248,11 +254,11 @@ export async function run(): Promise<BenchResult> {
       payments,
       true,
     );
-    const cappedRow = row(
-      `keel payments, heap cap ${HEAP_CAP_MB} MB`,
-      `same, node --max-old-space-size=${HEAP_CAP_MB}`,
-      `${capped.url}/v1/payments`,
-      capped.p,
+    const comparedRow = row(
+      `keel payments, ${describeFlags(COMPARE_FLAGS)}`,
+      `same, node ${describeFlags(COMPARE_FLAGS)}`,
+      `${compared.url}/v1/payments`,
+      compared.p,
       payments,
       true,
     );
@@ -281,7 +287,7 @@ export async function run(): Promise<BenchResult> {
       helloRow,
       validatedRow,
       payRow,
-      cappedRow,
+      comparedRow,
       ...beforeRows,
     ];
     // When profiling: each row's measurement windows, for bench/support/profile-summary.ts --windows.
@@ -356,7 +362,7 @@ export async function run(): Promise<BenchResult> {
       Math.max(helloRow.rssMb, validatedRow.rssMb, payRow.rssMb),
     );
     console.log(
-      `keel api RSS: idle ${Math.round(idleRss[keel.p.name] ?? Number.NaN)} MB, peak under load ${peak} MB; with --max-old-space-size=${HEAP_CAP_MB}: idle ${Math.round(idleRss[capped.p.name] ?? Number.NaN)} MB, peak ${Math.round(cappedRow.rssMb)} MB at ${Math.round(rps(cappedRow))} req/s (target < 200); logs: ${benchLogDir()}${profiling ? `; CPU profiles: ${profDir}` : ''}`,
+      `keel api (${describeFlags(NODE_FLAGS)}) RSS: idle ${Math.round(idleRss[keel.p.name] ?? Number.NaN)} MB, peak under load ${peak} MB (target < 200); with ${describeFlags(COMPARE_FLAGS)}: idle ${Math.round(idleRss[compared.p.name] ?? Number.NaN)} MB, peak ${Math.round(comparedRow.rssMb)} MB, ${Math.round(rps(comparedRow))} req/s, ${cpuPerReq(comparedRow).toFixed(3)} ms api CPU per payment against ${cpuPerReq(payRow).toFixed(3)} ms; logs: ${benchLogDir()}${profiling ? `; CPU profiles: ${profDir}` : ''}`,
     );
     return {
       summary:
@@ -366,7 +372,7 @@ export async function run(): Promise<BenchResult> {
         `bare hello ${Math.round(rps(bareRow))} req/s p99 ${round(mean(bareRow, 'p99'))} ms; ` +
         `payments/keel hello ${vsHello.toFixed(3)}, payments/bare ${vsBare.toFixed(3)}; ` +
         `api CPU/req hello ${cpuPerReq(helloRow).toFixed(2)} ms, validated ${cpuPerReq(validatedRow).toFixed(2)}, payments ${cpuPerReq(payRow).toFixed(2)} (+ db ${(payRow.cpu.db / sum(payRow, 'total')).toFixed(2)}); ` +
-        `api RSS idle ${Math.round(idleRss[keel.p.name] ?? Number.NaN)} MB, peak ${peak} MB; heap cap ${HEAP_CAP_MB} MB: peak ${Math.round(cappedRow.rssMb)} MB at ${Math.round(rps(cappedRow))} req/s; ` +
+        `api RSS idle ${Math.round(idleRss[keel.p.name] ?? Number.NaN)} MB, peak ${peak} MB; with ${describeFlags(COMPARE_FLAGS)}: peak ${Math.round(comparedRow.rssMb)} MB, ${Math.round(rps(comparedRow))} req/s, ${cpuPerReq(comparedRow).toFixed(2)} ms/payment; ` +
         `errors ${sum(payRow, 'errors') + sum(payRow, 'non2xx')}; ${loads[loads.length - 1]}`,
       figures: {
         connections: CONNECTIONS,
@@ -385,8 +391,10 @@ export async function run(): Promise<BenchResult> {
         paymentsDbCpuMs: round(payRow.cpu.db / sum(payRow, 'total'), 3),
         apiIdleRssMb: Math.round(idleRss[keel.p.name] ?? Number.NaN),
         apiPeakRssMb: peak,
-        cappedPeakRssMb: Math.round(cappedRow.rssMb),
-        cappedPaymentsRps: Math.round(rps(cappedRow)),
+        comparedPeakRssMb: Math.round(comparedRow.rssMb),
+        comparedPaymentsRps: Math.round(rps(comparedRow)),
+        comparedPaymentsCpuMs: round(cpuPerReq(comparedRow), 3),
+        apiNodeFlags: NODE_FLAGS.join(' '),
         paymentsErrors: sum(payRow, 'errors') + sum(payRow, 'non2xx'),
       },
     };
