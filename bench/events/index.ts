@@ -1,12 +1,14 @@
 // bench/events: events/s end to end (publish in a Mongo transaction → outbox → relay → BullMQ →
 // transactional handler with inbox) beside raw BullMQ add+process on the same Redis, in the same run.
 //   node --import tsx bench/events/index.ts        (BENCH_EVENTS=N to change the size, default 5000)
+//   BENCH_CPU_PROF=1 writes a .cpuprofile of the keel process (app, workers and database in one)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { transpileProject } from '../../test/events/support/build-fixtures.js';
+import { benchLogDir } from '../support/procs.js';
 import { machine, printTable, type BenchResult } from '../support/results.js';
 import type { KeelRunOptions, KeelRunResult } from './keel-side.js';
 import { runRaw } from './raw-side.js';
@@ -42,9 +44,22 @@ function runKeelChild(
   options: KeelRunOptions,
 ): Promise<KeelRunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, JSON.stringify(options)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const profile =
+      process.env.BENCH_CPU_PROF === '1'
+        ? [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            join(benchLogDir(), 'cpu-profiles'),
+            '--cpu-prof-name',
+            'events-keel.cpuprofile',
+          ]
+        : [];
+    if (profile.length) console.log(`CPU profile: ${profile[2]}`);
+    const child = spawn(
+      process.execPath,
+      [...profile, entry, JSON.stringify(options)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => {

@@ -14,6 +14,7 @@ import {
   SubscriberRegistry,
   type RegisteredHandler,
 } from '../subscriptions/subscriber-registry.js';
+import { InboxWriter, type InboxCollection } from './inbox-writer.js';
 
 const DUPLICATE = Symbol('keel:events:duplicate-delivery');
 
@@ -31,13 +32,19 @@ export interface Delivered {
  */
 @Injectable()
 export class HandlerRunner {
+  private readonly inboxWriter: InboxWriter;
+
   constructor(
     private readonly registry: SubscriberRegistry,
     private readonly tx: TransactionRunner,
     @InjectModel(INBOX_MODEL) private readonly inbox: Model<InboxRecord>,
     @InjectConnection() private readonly connection: Connection,
     @Optional() private readonly pino?: PinoLogger,
-  ) {}
+  ) {
+    this.inboxWriter = new InboxWriter(
+      this.inbox.collection as unknown as InboxCollection,
+    );
+  }
 
   async deliver(
     event: DomainEvent,
@@ -99,17 +106,8 @@ export class HandlerRunner {
           ))
         )
           return { duplicate: true };
-        const session = await this.connection.startSession();
-        try {
-          await handler.fn(event, context(session));
-        } finally {
-          await session.endSession();
-        }
-        await this.inbox.collection
-          .insertOne(record as never)
-          .catch((err: { code?: number }) => {
-            if (err.code !== 11000) throw err;
-          });
+        await this.outsideTransaction(handler, event, context);
+        await this.inboxWriter.record(record);
         return { duplicate: false };
       }
       // The inbox record goes first: a duplicate fails at once on the unique _id (no read needed), and
@@ -144,11 +142,28 @@ export class HandlerRunner {
       );
       return;
     }
-    const session = await this.connection.startSession();
+    await this.outsideTransaction(handler, event, context);
+  }
+
+  /**
+   * Runs a `transaction: false` handler. Its `ctx.session` is started when the handler first reads it
+   * (most call a provider and never do), and ended after the handler returns.
+   */
+  private async outsideTransaction(
+    handler: RegisteredHandler,
+    event: DomainEvent,
+    context: (s: ClientSession) => HandlerContext,
+  ): Promise<void> {
+    let session: ClientSession | undefined;
+    const client = this.connection.getClient();
+    const ctx = Object.defineProperty(context(undefined as never), 'session', {
+      get: () => (session ??= client.startSession()),
+      enumerable: true,
+    });
     try {
-      await handler.fn(event, context(session));
+      await handler.fn(event, ctx);
     } finally {
-      await session.endSession();
+      await session?.endSession();
     }
   }
 
