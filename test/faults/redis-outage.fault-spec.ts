@@ -10,6 +10,7 @@ import {
   startKeel,
   startMongoProcess,
   until,
+  untilDone,
   type Child,
 } from './support/children.js';
 import { FaultsLb, HAPROXY } from './support/haproxy.js';
@@ -170,17 +171,14 @@ describe('2 Redis outage: 15 s without Redis under load', () => {
 
     const FINAL = 'requires_payment_method';
     const ids = new Set(accepted.map((o) => String(o.body?.id)));
-    const drained = await until(
-      async () =>
-        (await db.collection('payments').countDocuments({ status: FINAL })) >=
-        ids.size,
-      120_000,
+    // As long as the backlog keeps shrinking: a stall of a minute is a failure, slowness is not.
+    const drained = await untilDone(
+      () => db.collection('payments').countDocuments({ status: FINAL }),
+      ids.size,
       'the backlog to drain',
+      60_000,
       500,
-    ).then(
-      () => Date.now(),
-      (err: Error) => (console.warn(err.message), undefined),
-    );
+    ).catch((err: Error) => (console.warn(err.message), undefined));
     const payments = await db
       .collection('payments')
       .find({}, { projection: { status: 1, 'metadata.k': 1, history: 1 } })

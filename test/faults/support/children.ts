@@ -23,7 +23,15 @@ export function faultsBuild(): string {
   return inject('faultsBuild');
 }
 
-/** Spawns `node <script>` and waits (bounded) until its output matches `ready`. */
+/** A keel boot takes about 5 s of CPU; a child still short of this is starved, not stuck. */
+const STARVED_BOOT_CPU_S = 20;
+/** How much longer than its timeout a starved child may take (bounded, so a real hang still fails). */
+const STARVED_BOOT_FACTOR = 4;
+
+/**
+ * Spawns `node <script>` and waits until its output matches `ready`: within `timeoutMs`, or, on a
+ * machine too loaded to give it the CPU it needs, for as long as it keeps booting (see above).
+ */
 export async function spawnNode(
   name: string,
   script: string,
@@ -44,7 +52,9 @@ export async function spawnNode(
     proc.once('exit', (code) => resolve(code)),
   );
   const alive = () => proc.exitCode === null && proc.signalCode === null;
-  const deadline = Date.now() + timeoutMs;
+  let deadline = Date.now() + timeoutMs;
+  const hardDeadline = Date.now() + STARVED_BOOT_FACTOR * timeoutMs;
+  let lastCpu = -1;
   let match: RegExpExecArray | null = null;
   while (!(match = ready.exec(out))) {
     if (!alive())
@@ -52,8 +62,20 @@ export async function spawnNode(
         `${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${out.slice(-4000)}`,
       );
     if (Date.now() > deadline) {
-      // How much CPU it got tells a starved boot (a loaded machine) from a stuck one.
+      // How much CPU it got tells a starved boot (a loaded machine) from a stuck one: a child still
+      // booting on a fair share of CPU (it keeps using some, and less than a boot ever needs) gets more
+      // time, up to a hard bound; one that idles or burns CPU past that is stuck.
       const cpu = cpuSeconds(proc.pid!);
+      if (
+        cpu !== undefined &&
+        cpu < STARVED_BOOT_CPU_S &&
+        cpu > lastCpu &&
+        Date.now() < hardDeadline
+      ) {
+        lastCpu = cpu;
+        deadline = Date.now() + 10_000;
+        continue;
+      }
       proc.kill('SIGKILL');
       throw new Error(
         `${name} was not ready within ${timeoutMs} ms (it used ${cpu ?? '?'} s of CPU; load average ${loadavg()
@@ -171,4 +193,33 @@ export function cpuMeter() {
       );
     },
   };
+}
+
+/**
+ * Waits until `count()` reaches `target`, for as long as it keeps rising: it fails only when the count has
+ * not moved for `stallMs` (work stuck or lost), not because a loaded machine is slow. Resolves with the
+ * time the target was reached, or rejects with the last count.
+ */
+export async function untilDone(
+  count: () => Promise<number>,
+  target: number,
+  what: string,
+  stallMs = 60_000,
+  intervalMs = 1000,
+): Promise<number> {
+  let last = -1;
+  let movedAt = Date.now();
+  for (;;) {
+    const n = await count().catch(() => last);
+    if (n >= target) return Date.now();
+    if (n > last) {
+      last = n;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(
+        `${what}: stuck at ${last} of ${target} for ${Math.round(stallMs / 1000)} s`,
+      );
+    }
+    await sleep(intervalMs);
+  }
 }
