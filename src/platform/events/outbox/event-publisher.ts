@@ -84,19 +84,19 @@ export class EventPublisher {
       });
     if (records.length > 0) {
       const dueAt = new Date(now.getTime() + this.relay.graceMs);
-      await this.outbox.collection.insertMany(
-        records.map(
-          ({ event: { id, ...rest }, subscribers }) =>
-            ({
-              _id: id,
-              ...rest,
-              subscribers,
-              dueAt,
-              publishedAt: null,
-            }) as never,
-        ),
-        { session },
+      const docs = records.map(
+        ({ event: { id, ...rest }, subscribers }) =>
+          ({
+            _id: id,
+            ...rest,
+            subscribers,
+            dueAt,
+            publishedAt: null,
+          }) as never,
       );
+      // The driver's bulk-write path costs several times an insertOne, and one record is the common case.
+      if (docs.length === 1) await this.outbox.collection.insertOne(docs[0]!, { session });
+      else await this.outbox.collection.insertMany(docs, { session });
       afterCommit(session, records, (committed) => this.relay.push(committed));
     }
     return Array.isArray(input) ? events : events[0]!;
