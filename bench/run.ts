@@ -24,7 +24,8 @@ if (unknown.length) {
 type Bench = { run(): Promise<BenchResult>; needsDist?: boolean };
 const selected = wanted.length ? wanted : all;
 const modules = new Map<string, Bench>();
-for (const name of selected) modules.set(name, (await import(pathToFileURL(join(here, name, 'index.ts')).href)) as Bench);
+for (const name of selected)
+  modules.set(name, (await import(pathToFileURL(join(here, name, 'index.ts')).href)) as Bench);
 if ([...modules.values()].some((m) => m.needsDist)) ensureDist();
 
 let failed = false;

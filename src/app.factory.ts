@@ -8,7 +8,10 @@ import { redisPreflight } from './platform/redis/index.js';
 
 function trustProxy(value: string): boolean | string[] {
   if (value === 'true' || value === 'false') return value === 'true';
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Builds (but does not start listening) the keel application for the given configuration. */

@@ -12,14 +12,18 @@ async function bootstrap(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   const url = await app.getUrl();
   const mongo = app.get(MongoTarget).description;
-  new Logger('keel').log(`role=${config.APP_ROLE} listening on ${url} (MongoDB: ${mongo}, Redis: ${redactUrl(config.REDIS_URL)})`);
+  new Logger('keel').log(
+    `role=${config.APP_ROLE} listening on ${url} (MongoDB: ${mongo}, Redis: ${redactUrl(config.REDIS_URL)})`,
+  );
 }
 
 bootstrap().catch((err: unknown) => {
   if (err instanceof BootError) {
     process.stderr.write(`\nkeel could not start:\n${err.message}\n\n`);
   } else {
-    process.stderr.write(`\nkeel could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `\nkeel could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
   }
   process.exit(1);
 });

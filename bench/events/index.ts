@@ -24,13 +24,7 @@ async function dropKeys(prefix: string): Promise<void> {
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(
-        cursor,
-        'MATCH',
-        `${prefix}:*`,
-        'COUNT',
-        1000,
-      );
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length) await redis.del(...keys);
     } while (cursor !== '0');
@@ -39,10 +33,7 @@ async function dropKeys(prefix: string): Promise<void> {
   }
 }
 
-function runKeelChild(
-  entry: string,
-  options: KeelRunOptions,
-): Promise<KeelRunResult> {
+function runKeelChild(entry: string, options: KeelRunOptions): Promise<KeelRunResult> {
   return new Promise((resolve, reject) => {
     const profile =
       process.env.BENCH_CPU_PROF === '1'
@@ -55,20 +46,15 @@ function runKeelChild(
           ]
         : [];
     if (profile.length) console.log(`CPU profile: ${profile[2]}`);
-    const child = spawn(
-      process.execPath,
-      [...profile, entry, JSON.stringify(options)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, [...profile, entry, JSON.stringify(options)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => {
       const line = /^RESULT (.*)$/m.exec(out)?.[1];
       if (code === 0 && line) resolve(JSON.parse(line) as KeelRunResult);
-      else
-        reject(
-          new Error(`keel side exited with ${code}:\n${out.slice(-4000)}`),
-        );
+      else reject(new Error(`keel side exited with ${code}:\n${out.slice(-4000)}`));
     });
   });
 }
@@ -86,17 +72,14 @@ export async function run(): Promise<BenchResult> {
       redisUrl: REDIS_URL,
       prefix: rawPrefix,
     });
-    const keel = await runKeelChild(
-      join(build.dir, 'bench/events/keel-side.js'),
-      {
-        events: EVENTS,
-        perTransaction: PER_TRANSACTION,
-        publishers: PUBLISHERS,
-        concurrency: CONCURRENCY,
-        redisUrl: REDIS_URL,
-        prefix: keelPrefix,
-      },
-    );
+    const keel = await runKeelChild(join(build.dir, 'bench/events/keel-side.js'), {
+      events: EVENTS,
+      perTransaction: PER_TRANSACTION,
+      publishers: PUBLISHERS,
+      concurrency: CONCURRENCY,
+      redisUrl: REDIS_URL,
+      prefix: keelPrefix,
+    });
     await Promise.all([dropKeys(rawPrefix), dropKeys(keelPrefix)]);
     const rate = (ms: number) => Math.round((EVENTS / ms) * 1000);
     const rawRate = rate(raw.endToEndMs);

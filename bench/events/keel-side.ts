@@ -24,9 +24,7 @@ class BenchSink {
 
   @OnEvent('bench.item.created')
   async handle(event: DomainEvent, ctx: HandlerContext): Promise<void> {
-    await this.db
-      .collection('bench_effects')
-      .insertOne({ eventId: event.id }, { session: ctx.session });
+    await this.db.collection('bench_effects').insertOne({ eventId: event.id }, { session: ctx.session });
   }
 }
 
@@ -58,9 +56,7 @@ export async function runKeel(o: KeelRunOptions): Promise<KeelRunResult> {
     EVENTS_CONCURRENCY: String(o.concurrency),
     PORT: '0',
   });
-  const app = await createApp(config, [
-    (): DynamicModule => ({ module: BenchFeature }),
-  ]);
+  const app = await createApp(config, [(): DynamicModule => ({ module: BenchFeature })]);
   await app.init();
   try {
     const tx = app.get(TransactionRunner);
@@ -68,10 +64,7 @@ export async function runKeel(o: KeelRunOptions): Promise<KeelRunResult> {
     const signals = app.get(EventBusSignals);
     void Inject;
     let handled = 0;
-    signals.on(
-      'handled',
-      (s: { duplicate: boolean }) => void (s.duplicate || handled++),
-    );
+    signals.on('handled', (s: { duplicate: boolean }) => void (s.duplicate || handled++));
     const transactions = Math.ceil(o.events / o.perTransaction);
     let next = 0;
     const started = performance.now();
@@ -79,10 +72,7 @@ export async function runKeel(o: KeelRunOptions): Promise<KeelRunResult> {
       Array.from({ length: o.publishers }, async () => {
         while (next < transactions) {
           const t = next++;
-          const size = Math.min(
-            o.perTransaction,
-            o.events - t * o.perTransaction,
-          );
+          const size = Math.min(o.perTransaction, o.events - t * o.perTransaction);
           await tx.run((session) =>
             publisher.publish(
               session,
@@ -98,12 +88,8 @@ export async function runKeel(o: KeelRunOptions): Promise<KeelRunResult> {
     );
     const publishMs = performance.now() - started;
     const deadline = Date.now() + 120_000;
-    while (handled < o.events && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
-    if (handled < o.events)
-      throw new Error(
-        `only ${handled} of ${o.events} events handled within 120 s`,
-      );
+    while (handled < o.events && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    if (handled < o.events) throw new Error(`only ${handled} of ${o.events} events handled within 120 s`);
     return { publishMs, endToEndMs: performance.now() - started };
   } finally {
     await app.close();

@@ -10,9 +10,7 @@ export interface RawRunOptions {
   prefix: string;
 }
 
-export async function runRaw(
-  o: RawRunOptions,
-): Promise<{ addMs: number; endToEndMs: number }> {
+export async function runRaw(o: RawRunOptions): Promise<{ addMs: number; endToEndMs: number }> {
   const connection = { url: o.redisUrl };
   const queue = new Queue('raw', {
     connection,
@@ -43,10 +41,8 @@ export async function runRaw(
     );
     const addMs = performance.now() - started;
     const deadline = Date.now() + 120_000;
-    while (done < o.jobs && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 5));
-    if (done < o.jobs)
-      throw new Error(`only ${done} of ${o.jobs} jobs processed within 120 s`);
+    while (done < o.jobs && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    if (done < o.jobs) throw new Error(`only ${done} of ${o.jobs} jobs processed within 120 s`);
     return { addMs, endToEndMs: performance.now() - started };
   } finally {
     await worker.close();

@@ -45,13 +45,10 @@ import type { LoadOptions, LoadResult } from './load.js';
 
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 16);
-const flagsFrom = (v: string | undefined) =>
-  v === undefined ? undefined : v.split(/\s+/).filter(Boolean);
-const NODE_FLAGS =
-  flagsFrom(process.env.BENCH_HTTP_NODE_FLAGS) ?? deployedApiNodeFlags();
+const flagsFrom = (v: string | undefined) => (v === undefined ? undefined : v.split(/\s+/).filter(Boolean));
+const NODE_FLAGS = flagsFrom(process.env.BENCH_HTTP_NODE_FLAGS) ?? deployedApiNodeFlags();
 const COMPARE_FLAGS = flagsFrom(process.env.BENCH_HTTP_COMPARE_FLAGS) ?? [];
-const describeFlags = (flags: string[]) =>
-  flags.length ? flags.join(' ') : "Node's defaults";
+const describeFlags = (flags: string[]) => (flags.length ? flags.join(' ') : "Node's defaults");
 const BEFORE = process.env.BENCH_HTTP_BEFORE;
 const WARMUP_SECONDS = 3;
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -64,12 +61,7 @@ function load(o: LoadOptions): Promise<LoadResult> {
       { maxBuffer: 16 * 2 ** 20 },
       (err, stdout, stderr) => {
         const line = /^RESULT (.*)$/m.exec(stdout)?.[1];
-        if (err || !line)
-          reject(
-            new Error(
-              `load generator failed: ${err?.message ?? ''}\n${stderr}`,
-            ),
-          );
+        if (err || !line) reject(new Error(`load generator failed: ${err?.message ?? ''}\n${stderr}`));
         else resolve(JSON.parse(line) as LoadResult);
       },
     );
@@ -96,9 +88,7 @@ export async function run(): Promise<BenchResult> {
   const tag = randomBytes(3).toString('hex');
   const prefix = `bench:http:${tag}`;
   const snap = await snapshot(['bench/support', 'bench/http/app']);
-  const beforeSnap = BEFORE
-    ? await snapshot(['bench/support', 'bench/http/app'], BEFORE)
-    : undefined;
+  const beforeSnap = BEFORE ? await snapshot(['bench/support', 'bench/http/app'], BEFORE) : undefined;
   const procs: Proc[] = [];
   const loads: string[] = [];
   try {
@@ -106,15 +96,7 @@ export async function run(): Promise<BenchResult> {
     const profiling = process.env.BENCH_CPU_PROF === '1';
     if (profiling) mkdirSync(profDir, { recursive: true });
     const profile = (name: string) =>
-      profiling
-        ? [
-            '--cpu-prof',
-            '--cpu-prof-dir',
-            profDir,
-            '--cpu-prof-name',
-            `${name}.cpuprofile`,
-          ]
-        : [];
+      profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
 
     const mongoPort = await freePort();
     const mongo = startNode(
@@ -131,11 +113,7 @@ export async function run(): Promise<BenchResult> {
 
     const auth = benchAuth();
     const tokens = await auth.tokens(50);
-    const startKeel = async (
-      name: string,
-      nodeArgs: string[],
-      from = snap,
-    ) => {
+    const startKeel = async (name: string, nodeArgs: string[], from = snap) => {
       const port = await freePort();
       const p = startNode(
         name,
@@ -167,18 +145,12 @@ export async function run(): Promise<BenchResult> {
     };
     const keel = await startKeel('http-keel-api', NODE_FLAGS);
     const compared = await startKeel('http-keel-api-compare', COMPARE_FLAGS);
-    const before = beforeSnap
-      ? await startKeel('http-keel-api-before', [], beforeSnap)
-      : undefined;
+    const before = beforeSnap ? await startKeel('http-keel-api-before', [], beforeSnap) : undefined;
     const barePort = await freePort();
-    const bare = startNode(
-      'http-bare-hello',
-      [snap.path('bench/http/app/bare-hello.js')],
-      {
-        NODE_ENV: 'production',
-        PORT: String(barePort),
-      },
-    );
+    const bare = startNode('http-bare-hello', [snap.path('bench/http/app/bare-hello.js')], {
+      NODE_ENV: 'production',
+      PORT: String(barePort),
+    });
     procs.push(bare);
     const keelUrl = keel.url;
     const bareUrl = `http://127.0.0.1:${barePort}`;
@@ -190,10 +162,7 @@ export async function run(): Promise<BenchResult> {
     ]);
     // Resident memory once booted and idle, before any load.
     await new Promise((r) => setTimeout(r, 2000));
-    const idleRss = sampleRss(
-      [keel.p, compared.p, ...(before ? [before.p] : [])],
-      1000,
-    ).stop();
+    const idleRss = sampleRss([keel.p, compared.p, ...(before ? [before.p] : [])], 1000).stop();
 
     const hello = [JSON.stringify({ hello: 'world' })];
     const payments = Array.from({ length: 100 }, (_, i) =>
@@ -204,14 +173,7 @@ export async function run(): Promise<BenchResult> {
         metadata: { orderId: String(i) },
       }),
     );
-    const row = (
-      name: string,
-      route: string,
-      url: string,
-      proc: Proc,
-      bodies: string[],
-      withTokens: boolean,
-    ): Row => ({
+    const row = (name: string, route: string, url: string, proc: Proc, bodies: string[], withTokens: boolean): Row => ({
       name,
       route,
       url,
@@ -282,14 +244,7 @@ export async function run(): Promise<BenchResult> {
           ),
         ]
       : [];
-    const rows = [
-      bareRow,
-      helloRow,
-      validatedRow,
-      payRow,
-      comparedRow,
-      ...beforeRows,
-    ];
+    const rows = [bareRow, helloRow, validatedRow, payRow, comparedRow, ...beforeRows];
     // When profiling: each row's measurement windows, for bench/support/profile-summary.ts --windows.
     const windows: Record<string, Window[]> = {};
     const measure = async (row: Row, seconds: number, record: boolean) => {
@@ -312,22 +267,14 @@ export async function run(): Promise<BenchResult> {
       row.rssMb = Math.max(row.rssMb, peak);
       loads.push(loadNote());
     };
-    console.log(
-      `http: ${CONNECTIONS} connections, ${SECONDS} s per measurement, rows in order then in reverse order`,
-    );
+    console.log(`http: ${CONNECTIONS} connections, ${SECONDS} s per measurement, rows in order then in reverse order`);
     for (const row of rows) await measure(row, WARMUP_SECONDS, false);
-    for (const row of [...rows, ...[...rows].reverse()])
-      await measure(row, SECONDS, true);
+    for (const row of [...rows, ...[...rows].reverse()]) await measure(row, SECONDS, true);
 
-    if (profiling)
-      writeFileSync(join(profDir, 'windows.json'), JSON.stringify(windows));
-    const mean = (row: Row, k: keyof LoadResult) =>
-      row.runs.reduce((a, r) => a + r[k], 0) / row.runs.length;
-    const sum = (row: Row, k: keyof LoadResult) =>
-      row.runs.reduce((a, r) => a + r[k], 0);
-    console.log(
-      `\n${machine()}; ${loads[0]} at the start, ${loads[loads.length - 1]} at the end`,
-    );
+    if (profiling) writeFileSync(join(profDir, 'windows.json'), JSON.stringify(windows));
+    const mean = (row: Row, k: keyof LoadResult) => row.runs.reduce((a, r) => a + r[k], 0) / row.runs.length;
+    const sum = (row: Row, k: keyof LoadResult) => row.runs.reduce((a, r) => a + r[k], 0);
+    console.log(`\n${machine()}; ${loads[0]} at the start, ${loads[loads.length - 1]} at the end`);
     printTable(
       rows.map((row) => ({
         target: row.name,
@@ -358,9 +305,7 @@ export async function run(): Promise<BenchResult> {
         `before (${BEFORE}): payments / keel hello ${(rps(beforePay) / rps(beforeHello)).toFixed(3)}, api CPU per request hello ${cpuPerReq(beforeHello).toFixed(3)} ms, payments ${cpuPerReq(beforePay).toFixed(3)} ms (db ${(beforePay.cpu.db / sum(beforePay, 'total')).toFixed(3)}), RSS idle ${Math.round(idleRss[beforeHello.proc.name] ?? Number.NaN)} MB, peak ${Math.round(Math.max(beforeHello.rssMb, beforePay.rssMb))} MB; after: ${vsHello.toFixed(3)}, ${cpuPerReq(helloRow).toFixed(3)} ms, ${cpuPerReq(payRow).toFixed(3)} ms (db ${(payRow.cpu.db / sum(payRow, 'total')).toFixed(3)})`,
       );
     }
-    const peak = Math.round(
-      Math.max(helloRow.rssMb, validatedRow.rssMb, payRow.rssMb),
-    );
+    const peak = Math.round(Math.max(helloRow.rssMb, validatedRow.rssMb, payRow.rssMb));
     console.log(
       `keel api (${describeFlags(NODE_FLAGS)}) RSS: idle ${Math.round(idleRss[keel.p.name] ?? Number.NaN)} MB, peak under load ${peak} MB (target < 200); with ${describeFlags(COMPARE_FLAGS)}: idle ${Math.round(idleRss[compared.p.name] ?? Number.NaN)} MB, peak ${Math.round(comparedRow.rssMb)} MB, ${Math.round(rps(comparedRow))} req/s, ${cpuPerReq(comparedRow).toFixed(3)} ms api CPU per payment against ${cpuPerReq(payRow).toFixed(3)} ms; logs: ${benchLogDir()}${profiling ? `; CPU profiles: ${profDir}` : ''}`,
     );

@@ -38,9 +38,7 @@ const result = await new Promise<Result>((resolve, reject) => {
               ...req,
               headers: {
                 'content-type': 'application/json',
-                ...(o.tokens.length
-                  ? { authorization: `Bearer ${o.tokens[i % o.tokens.length]}` }
-                  : {}),
+                ...(o.tokens.length ? { authorization: `Bearer ${o.tokens[i % o.tokens.length]}` } : {}),
               },
               body: o.bodies[i % o.bodies.length],
             };

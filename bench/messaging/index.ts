@@ -26,7 +26,10 @@ const PROFILE = process.env.BENCH_MSG_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir'
 
 const children: ChildProcess[] = [];
 function start(args: string[], env: Record<string, string>): { proc: ChildProcess; output: () => string } {
-  const proc = spawn(process.execPath, args, { env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -34,7 +37,11 @@ function start(args: string[], env: Record<string, string>): { proc: ChildProces
   return { proc, output: () => out };
 }
 
-async function until<T>(probe: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await Promise.resolve(probe()).catch(() => undefined);
@@ -58,7 +65,14 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN;
 }
 
-async function load(url: string, token: string, conversationId: string, rate: number, seconds: number, prefix: string): Promise<any> {
+async function load(
+  url: string,
+  token: string,
+  conversationId: string,
+  rate: number,
+  seconds: number,
+  prefix: string,
+): Promise<any> {
   const loader = start([loaderPath, JSON.stringify({ url, token, conversationId, rate, seconds, prefix })], {});
   const code = await new Promise<number | null>((resolve) => loader.proc.once('exit', resolve));
   const line = /^RESULT (.*)$/m.exec(loader.output())?.[1];
@@ -87,22 +101,49 @@ export async function run(): Promise<BenchResult> {
   let sse: SseClient | undefined;
   try {
     const mongoPort = await freePort();
-    const mongo = start([...PROFILE, join(build.dir, 'src/platform/database/embedded/standalone.js')], { EMBEDDED_MONGO_PORT: String(mongoPort) });
+    const mongo = start([...PROFILE, join(build.dir, 'src/platform/database/embedded/standalone.js')], {
+      EMBEDDED_MONGO_PORT: String(mongoPort),
+    });
     const mongoUrl = await until(() => /^(mongodb:\/\/\S+)$/m.exec(mongo.output())?.[1], 'the embedded MongoDB');
-    const env = { APP_ROLE: 'api', HOST: '127.0.0.1', MONGO_URL: mongoUrl, MONGO_DB: `bench_msg_${tag}`, REDIS_URL, REDIS_PREFIX: prefix, RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn' };
+    const env = {
+      APP_ROLE: 'api',
+      HOST: '127.0.0.1',
+      MONGO_URL: mongoUrl,
+      MONGO_DB: `bench_msg_${tag}`,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      RATE_LIMIT_MAX: '0',
+      LOG_LEVEL: 'warn',
+    };
     const [portA, portB] = [await freePort(), await freePort()];
-    const apps = [portA, portB].map((port) => start([...PROFILE, join(build.dir, 'src/main.js')], { ...env, PORT: String(port) }));
+    const apps = [portA, portB].map((port) =>
+      start([...PROFILE, join(build.dir, 'src/main.js')], { ...env, PORT: String(port) }),
+    );
     const [a, b] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
     for (const [i, url] of [a, b].entries()) {
-      await until(async () => (await fetch(`${url}/health/ready`)).ok, `replica ${i ? 'B' : 'A'} to be ready:\n${apps[i]!.output().slice(-2000)}`);
+      await until(
+        async () => (await fetch(`${url}/health/ready`)).ok,
+        `replica ${i ? 'B' : 'A'} to be ready:\n${apps[i]!.output().slice(-2000)}`,
+      );
     }
-    const [tokenA, tokenB] = [await devToken('bench-a', { expiresIn: 3600 }), await devToken('bench-b', { expiresIn: 3600 })];
-    const created = await fetch(`${a}/v1/conversations`, { method: 'POST', headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' }, body: JSON.stringify({ participantIds: ['bench-b'] }) });
+    const [tokenA, tokenB] = [
+      await devToken('bench-a', { expiresIn: 3600 }),
+      await devToken('bench-b', { expiresIn: 3600 }),
+    ];
+    const created = await fetch(`${a}/v1/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ participantIds: ['bench-b'] }),
+    });
     const conversationId = ((await created.json()) as { id: string }).id;
     sse = await openSse(`${b}/v1/conversations/${conversationId}/stream`, { authorization: `Bearer ${tokenB}` });
 
     const lastSeq = async () =>
-      ((await (await fetch(`${a}/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${tokenA}` } })).json()) as { lastSeq: number }).lastSeq;
+      (
+        (await (
+          await fetch(`${a}/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${tokenA}` } })
+        ).json()) as { lastSeq: number }
+      ).lastSeq;
     const allOnB = async (what: string) => {
       const seq = await lastSeq();
       await until(() => (sse!.messages().length >= seq ? true : undefined), what, 60_000).catch(() => undefined);
@@ -117,7 +158,10 @@ export async function run(): Promise<BenchResult> {
     await allOnB('every message on B');
     // Counted in MongoDB: autocannon stops at its deadline without waiting for the answers in flight.
     const client = await MongoClient.connect(mongoUrl);
-    const stored = await client.db(env.MONGO_DB).collection('messaging_messages').countDocuments({ clientMessageId: { $regex: '^m-' } });
+    const stored = await client
+      .db(env.MONGO_DB)
+      .collection('messaging_messages')
+      .countDocuments({ clientMessageId: { $regex: '^m-' } });
     await client.close();
     const cpu = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuSeconds(p.pid) - cpuBefore[k]!]));
     const events = sse.messages();
@@ -149,7 +193,9 @@ export async function run(): Promise<BenchResult> {
       cpuMsPerMsgA: Number(((cpu.A! / Math.max(1, stored)) * 1000).toFixed(2)),
       cpuMsPerMsgB: Number(((cpu.B! / Math.max(1, stored)) * 1000).toFixed(2)),
     };
-    console.log(`\ncross-replica delivery: POST on A → Redis pub/sub → SSE on B; ${machine()}; load average ${figures.loadAvg1m}`);
+    console.log(
+      `\ncross-replica delivery: POST on A → Redis pub/sub → SSE on B; ${machine()}; load average ${figures.loadAvg1m}`,
+    );
     printTable([figures]);
     return {
       summary: `${RATE} msg/s asked for ${SECONDS} s (${figures.postsPerSec}/s achieved, ${stored} stored, ${measured.length} delivered on B, ${figures.lostOnB} lost, in order: ${figures.inOrderNoGaps}): cross-replica latency p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,

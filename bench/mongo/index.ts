@@ -50,7 +50,12 @@ async function measure(target: string, uri: string, embedded?: EmbeddedMongoServ
     const coll = db.collection<BenchDoc>(name);
     for (let i = from; i < to; i += BATCH) {
       await coll.insertMany(
-        Array.from({ length: Math.min(BATCH, to - i) }, (_, j) => ({ _id: i + j, ref: `ref-${i + j}`, n: i + j, pad: 'x'.repeat(64) })),
+        Array.from({ length: Math.min(BATCH, to - i) }, (_, j) => ({
+          _id: i + j,
+          ref: `ref-${i + j}`,
+          n: i + j,
+          pad: 'x'.repeat(64),
+        })),
       );
     }
   };
@@ -84,7 +89,8 @@ async function measure(target: string, uri: string, embedded?: EmbeddedMongoServ
     }
     for (const [k, size] of SIZES.entries()) {
       const after = embedded?.stats(dbName, `docs_${size}`);
-      const examined = before[k] && after ? (after.docsExamined - before[k].docsExamined) / (2 * ROUNDS * LOOKUPS) : Number.NaN;
+      const examined =
+        before[k] && after ? (after.docsExamined - before[k].docsExamined) / (2 * ROUNDS * LOOKUPS) : Number.NaN;
       rows.push({
         target,
         docs: size,
@@ -105,7 +111,9 @@ const ratio = (rows: MongoBenchRow[], key: 'findByIdPerSec' | 'findByFieldPerSec
   rows[rows.length - 1][key] / rows[0][key];
 
 export async function run(): Promise<BenchResult & { rows: MongoBenchRow[] }> {
-  const embedded = await EmbeddedMongoServer.start({ logger: { warn: () => undefined, error: (m) => console.error(m) } });
+  const embedded = await EmbeddedMongoServer.start({
+    logger: { warn: () => undefined, error: (m) => console.error(m) },
+  });
   const rows: MongoBenchRow[] = [];
   try {
     rows.push(...(await measure('embedded', embedded.uri(), embedded)));
@@ -130,7 +138,9 @@ export async function run(): Promise<BenchResult & { rows: MongoBenchRow[] }> {
     const mine = rows.filter((r) => r.target === target);
     const idRatio = ratio(mine, 'findByIdPerSec');
     const fieldRatio = ratio(mine, 'findByFieldPerSec');
-    console.log(`${target}: lookup rate at 100k / 10k docs: _id ${idRatio.toFixed(2)}, indexed field ${fieldRatio.toFixed(2)} (target >= 0.8)`);
+    console.log(
+      `${target}: lookup rate at 100k / 10k docs: _id ${idRatio.toFixed(2)}, indexed field ${fieldRatio.toFixed(2)} (target >= 0.8)`,
+    );
     for (const r of mine) {
       figures[`${target} ${r.docs} inserts/s`] = Math.round(r.insertsPerSec);
       figures[`${target} ${r.docs} find _id/s`] = Math.round(r.findByIdPerSec);

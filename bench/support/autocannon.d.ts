@@ -22,9 +22,6 @@ declare module 'autocannon' {
     duration: number;
     '2xx': number;
   }
-  function autocannon(
-    opts: Record<string, unknown>,
-    cb?: (err: Error | null, result: Result) => void,
-  ): unknown;
+  function autocannon(opts: Record<string, unknown>, cb?: (err: Error | null, result: Result) => void): unknown;
   export default autocannon;
 }

@@ -4,16 +4,7 @@
 // dist/ at any moment: `nest build` deletes it first) and transpiles the bench-only modules next to it.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -32,9 +23,7 @@ function* files(dir: string): Generator<string> {
 
 /** src/ files that compile to a .js in dist/ (no specs, no declarations). */
 function sources(): string[] {
-  return [...files(srcDir)].filter(
-    (p) => p.endsWith('.ts') && !p.endsWith('.d.ts') && !p.endsWith('.spec.ts'),
-  );
+  return [...files(srcDir)].filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts') && !p.endsWith('.spec.ts'));
 }
 
 /** The .js files of dist/ (or of a copy of it) that src/ says must exist and are missing. */
@@ -48,10 +37,7 @@ function isFresh(): boolean {
   const main = join(distDir, 'main.js');
   if (!existsSync(main)) return false;
   const built = statSync(main).mtimeMs;
-  return (
-    sources().every((p) => statSync(p).mtimeMs <= built) &&
-    missingOutputs(distDir).length === 0
-  );
+  return sources().every((p) => statSync(p).mtimeMs <= built) && missingOutputs(distDir).length === 0;
 }
 
 let built = false;
@@ -67,11 +53,10 @@ export function ensureDist(): void {
   console.log('dist/ is missing or older than src/: nest build');
   const started = Date.now();
   try {
-    execFileSync(
-      process.execPath,
-      [join(projectRoot, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'],
-      { cwd: projectRoot, stdio: 'inherit' },
-    );
+    execFileSync(process.execPath, [join(projectRoot, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], {
+      cwd: projectRoot,
+      stdio: 'inherit',
+    });
   } catch (err) {
     // Type errors still emit JavaScript; only a build that left dist/ incomplete is fatal.
     if (missingOutputs(distDir).length) throw err;
@@ -110,11 +95,7 @@ export async function snapshot(
 ): Promise<Snapshot> {
   const root = from ?? projectRoot;
   const dist = from ? join(from, 'dist') : distDir;
-  const dir = join(
-    projectRoot,
-    'node_modules/.cache/keel-bench',
-    randomBytes(4).toString('hex'),
-  );
+  const dir = join(projectRoot, 'node_modules/.cache/keel-bench', randomBytes(4).toString('hex'));
   for (let attempt = 1; ; attempt++) {
     if (!from) ensureDist();
     rmSync(dir, { recursive: true, force: true });
@@ -122,14 +103,10 @@ export async function snapshot(
       cpSync(dist, join(dir, 'src'), { recursive: true });
       const missing = from ? [] : missingOutputs(join(dir, 'src'));
       if (missing.length === 0) break;
-      throw new Error(
-        `dist/ copy lacks ${missing.length} files, e.g. ${missing[0]}`,
-      );
+      throw new Error(`dist/ copy lacks ${missing.length} files, e.g. ${missing[0]}`);
     } catch (err) {
       if (attempt >= 4) throw err;
-      console.warn(
-        `copying dist/ failed (${(err as Error).message}); another build may be running, retrying`,
-      );
+      console.warn(`copying dist/ failed (${(err as Error).message}); another build may be running, retrying`);
       await new Promise((r) => setTimeout(r, 5000));
     }
   }
@@ -140,10 +117,7 @@ export async function snapshot(
         compilerOptions: transpileOptions,
         fileName: file,
       });
-      const target = join(
-        dir,
-        relative(root, file).replace(/\.ts$/, '.js'),
-      );
+      const target = join(dir, relative(root, file).replace(/\.ts$/, '.js'));
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, outputText);
     }

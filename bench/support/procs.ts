@@ -40,9 +40,7 @@ export function startNode(
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => resolve(code)),
-  );
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return {
     name,
     proc,
@@ -62,17 +60,10 @@ export function startNode(
 }
 
 /** Polls until `url` answers 200; fails early when the process exits. */
-export async function waitHttp(
-  p: Proc,
-  url: string,
-  timeoutMs = 60_000,
-): Promise<void> {
+export async function waitHttp(p: Proc, url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (p.proc.exitCode !== null)
-      throw new Error(
-        `${p.name} exited with ${p.proc.exitCode}:\n${p.log().slice(-3000)}`,
-      );
+    if (p.proc.exitCode !== null) throw new Error(`${p.name} exited with ${p.proc.exitCode}:\n${p.log().slice(-3000)}`);
     const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
       (r) => r.ok,
       () => false,
@@ -80,37 +71,27 @@ export async function waitHttp(
     if (ok) return;
     if (Date.now() > deadline) {
       p.proc.kill('SIGKILL');
-      throw new Error(
-        `${p.name} did not answer ${url} within ${timeoutMs} ms:\n${p.log().slice(-3000)}`,
-      );
+      throw new Error(`${p.name} did not answer ${url} within ${timeoutMs} ms:\n${p.log().slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 /** Polls the process's log until `pattern` appears; returns the match. */
-export async function waitLog(
-  p: Proc,
-  pattern: RegExp,
-  timeoutMs = 30_000,
-): Promise<RegExpExecArray> {
+export async function waitLog(p: Proc, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const m = pattern.exec(p.log());
     if (m) return m;
     if (p.proc.exitCode !== null || Date.now() > deadline)
-      throw new Error(
-        `${p.name} never logged ${pattern}:\n${p.log().slice(-3000)}`,
-      );
+      throw new Error(`${p.name} never logged ${pattern}:\n${p.log().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-      readFileSync(`/proc/${pid}/status`, 'utf8'),
-    );
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : Number.NaN;
   } catch {
     return Number.NaN;
@@ -123,10 +104,7 @@ export function peakRssMb(pid: number): number {
 }
 
 /** Samples VmRSS of some processes every `everyMs` until stopped; returns the maximum of each, in MB. */
-export function sampleRss(
-  procs: Proc[],
-  everyMs = 200,
-): { stop(): Record<string, number> } {
+export function sampleRss(procs: Proc[], everyMs = 200): { stop(): Record<string, number> } {
   const max: Record<string, number> = {};
   const take = () => {
     for (const p of procs) {

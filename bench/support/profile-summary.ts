@@ -20,8 +20,7 @@ interface Profile {
 export type Window = [number, number];
 
 /** Now on the profiler's clock, for windows. */
-export const profileClock = (): number =>
-  Number(process.hrtime.bigint() / 1000n);
+export const profileClock = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** Where a script URL belongs: an npm package, a keel folder, or node internals. */
 function owner(url: string): string {
@@ -40,8 +39,7 @@ export function summarise(file: string, top = 15, windows?: Window[]): string {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
-  for (const n of p.nodes)
-    for (const c of n.children ?? []) parent.set(c, n.id);
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
   let t = p.startTime;
   p.samples.forEach((id, i) => {
@@ -71,11 +69,7 @@ export function summarise(file: string, top = 15, windows?: Window[]): string {
   for (const [id, us] of self) {
     if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
     const seen = new Set<string>();
-    for (
-      let cur: number | undefined = id;
-      cur !== undefined;
-      cur = parent.get(cur)
-    ) {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const n = byId.get(cur)!;
       const key = `${n.callFrame.functionName || '(anonymous)'} ${owner(n.callFrame.url)}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
       if (seen.has(key)) continue;
@@ -106,20 +100,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const t = args.indexOf('--top');
   const top = t >= 0 ? Number(args[t + 1]) : 15;
   const w = args.indexOf('--windows');
-  const windows =
-    w >= 0
-      ? (JSON.parse(readFileSync(args[w + 1]!, 'utf8')) as Record<
-          string,
-          Window[]
-        >)
-      : undefined;
+  const windows = w >= 0 ? (JSON.parse(readFileSync(args[w + 1]!, 'utf8')) as Record<string, Window[]>) : undefined;
   const l = args.indexOf('--label');
   for (const f of args.filter((a) => a.endsWith('.cpuprofile'))) {
-    const only = windows
-      ? l >= 0
-        ? windows[args[l + 1]!]
-        : Object.values(windows).flat()
-      : undefined;
+    const only = windows ? (l >= 0 ? windows[args[l + 1]!] : Object.values(windows).flat()) : undefined;
     console.log(`${summarise(f, top, only)}\n`);
   }
 }

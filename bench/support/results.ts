@@ -21,7 +21,9 @@ export function appendResult(name: string, result: BenchResult): void {
     writeFileSync(file, '# Benchmark results\n\n| date | bench | machine | result |\n|---|---|---|---|\n');
   }
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const load = loadavg().map((l) => l.toFixed(1)).join('/');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join('/');
   appendFileSync(file, `| ${date} | ${name} | ${machine()}, load ${load} | ${result.summary.replace(/\|/g, '/')} |\n`);
 }
 
@@ -29,7 +31,8 @@ export function appendResult(name: string, result: BenchResult): void {
 export function printTable(rows: Array<Record<string, string | number>>): void {
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]!);
-  const cell = (v: string | number) => (typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v);
+  const cell = (v: string | number) =>
+    typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 2 }) : v;
   const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(cell(r[c] ?? '')).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(width[i]!)).join('  ');
   console.log(line(cols));

@@ -8,18 +8,9 @@
 // time (onResponse) are recorded here, and the notification fake records when it has delivered the
 // notification for that ref: the same clock for all three.
 import { randomUUID } from 'node:crypto';
-import {
-  createServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import autocannon from 'autocannon';
-import {
-  LATENCY_MS,
-  type RequestRecord,
-  type SegmentCommand,
-  type SegmentResult,
-} from './protocol.js';
+import { LATENCY_MS, type RequestRecord, type SegmentCommand, type SegmentResult } from './protocol.js';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -87,8 +78,7 @@ const fakes = createServer((req, res) => {
       calls.notification++;
       setTimeout(() => {
         // Delivered: the workflow's last side effect is complete now (first delivery counts).
-        if (typeof body.ref === 'string' && !notified.has(body.ref))
-          notified.set(body.ref, now());
+        if (typeof body.ref === 'string' && !notified.has(body.ref)) notified.set(body.ref, now());
         res.writeHead(204).end();
       }, LATENCY_MS.notification);
     } else {
@@ -164,26 +154,22 @@ async function segment(c: SegmentCommand): Promise<SegmentResult> {
   return { records, errors, sent };
 }
 
-process.on(
-  'message',
-  (m: SegmentCommand | { cmd: 'notifications' } | { cmd: 'exit' }) => {
-    if (m.cmd === 'segment') {
-      segment(m).then(
-        (r) => process.send!({ ok: true, result: r }),
-        (err: Error) =>
-          process.send!({ ok: false, error: err.stack ?? err.message }),
-      );
-    } else if (m.cmd === 'notifications') {
-      process.send!({
-        ok: true,
-        result: { notified: Object.fromEntries(notified), calls },
-      });
-    } else {
-      fakes.close();
-      process.exit(0);
-    }
-  },
-);
+process.on('message', (m: SegmentCommand | { cmd: 'notifications' } | { cmd: 'exit' }) => {
+  if (m.cmd === 'segment') {
+    segment(m).then(
+      (r) => process.send!({ ok: true, result: r }),
+      (err: Error) => process.send!({ ok: false, error: err.stack ?? err.message }),
+    );
+  } else if (m.cmd === 'notifications') {
+    process.send!({
+      ok: true,
+      result: { notified: Object.fromEntries(notified), calls },
+    });
+  } else {
+    fakes.close();
+    process.exit(0);
+  }
+});
 
 fakes.listen(0, '127.0.0.1', () => {
   const { port } = fakes.address() as { port: number };

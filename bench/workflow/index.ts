@@ -35,12 +35,7 @@ import { dropKeys, redisUrl } from '../support/redis.js';
 import { machine, printTable, type BenchResult } from '../support/results.js';
 import { percentile, round } from '../support/stats.js';
 import { benchAuth } from '../support/tokens.js';
-import {
-  LATENCY_MS,
-  type RequestRecord,
-  type SegmentCommand,
-  type SegmentResult,
-} from './protocol.js';
+import { LATENCY_MS, type RequestRecord, type SegmentCommand, type SegmentResult } from './protocol.js';
 
 const RATE = Number(process.env.BENCH_WORKFLOW_RATE ?? 20);
 const SECONDS = Number(process.env.BENCH_WORKFLOW_SECONDS ?? 8);
@@ -65,8 +60,7 @@ class Driver {
   }
   private next<T>(): Promise<T> {
     return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) =>
-        reject(new Error(`load driver exited with ${code}`));
+      const onExit = (code: number | null) => reject(new Error(`load driver exited with ${code}`));
       this.child.once('exit', onExit);
       this.waiting = (m) => {
         this.child.off('exit', onExit);
@@ -112,24 +106,18 @@ function figuresOf(
 ): SystemFigures {
   const records: RequestRecord[] = segments.flatMap((s) => s.records);
   const ok = records.filter((r) => r.status >= 200 && r.status < 300);
-  const e2e = ok
-    .filter((r) => notified[r.ref] !== undefined)
-    .map((r) => notified[r.ref]! - r.sentAt);
+  const e2e = ok.filter((r) => notified[r.ref] !== undefined).map((r) => notified[r.ref]! - r.sentAt);
   // Completed workflows per second of measured time (first send → last notification, per segment).
   let span = 0;
   for (const s of segments) {
     const sent = s.records.map((r) => r.sentAt);
-    const done = s.records
-      .map((r) => notified[r.ref])
-      .filter((t) => t !== undefined);
-    if (sent.length && done.length)
-      span += Math.max(...done) - Math.min(...sent);
+    const done = s.records.map((r) => notified[r.ref]).filter((t) => t !== undefined);
+    if (sent.length && done.length) span += Math.max(...done) - Math.min(...sent);
   }
   return {
     sent: segments.reduce((n, s) => n + s.sent, 0),
     answered2xx: ok.length,
-    errors:
-      records.length - ok.length + segments.reduce((n, s) => n + s.errors, 0),
+    errors: records.length - ok.length + segments.reduce((n, s) => n + s.errors, 0),
     completed: e2e.length,
     acceptP50: percentile(
       ok.map((r) => r.answeredAt - r.sentAt),
@@ -152,10 +140,7 @@ interface JobTimes {
 }
 
 /** When each job of a subscriber's queue was added and taken by a worker, by the order's ref. */
-async function jobTimes(
-  prefix: string,
-  subscriber: string,
-): Promise<Map<string, JobTimes>> {
+async function jobTimes(prefix: string, subscriber: string): Promise<Map<string, JobTimes>> {
   const queue = new Queue(`events.{${subscriber}}`, {
     connection: { url: redisUrl },
     prefix,
@@ -208,8 +193,7 @@ async function keelHops(
     for (const d of docs) {
       const ref = d.ref as string;
       const done = notified[ref];
-      const a = d.analysis as
-        { startedAt: number; answeredAt: number } | undefined;
+      const a = d.analysis as { startedAt: number; answeredAt: number } | undefined;
       const n = d.notification as { startedAt: number } | undefined;
       const aj = aiJobs.get(ref);
       const nj = notifyJobs.get(ref);
@@ -229,9 +213,7 @@ async function keelHops(
       ];
       hops.forEach(([, xs], i) => xs.push(points[i + 1]! - points[i]!));
     }
-    return Object.fromEntries(
-      hops.map(([k, v]) => [k, round(percentile(v, 50))]),
-    );
+    return Object.fromEntries(hops.map(([k, v]) => [k, round(percentile(v, 50))]));
   } finally {
     await client.close();
   }
@@ -257,15 +239,7 @@ export async function run(): Promise<BenchResult> {
     const profiling = process.env.BENCH_CPU_PROF === '1';
     if (profiling) mkdirSync(profDir, { recursive: true });
     const profile = (name: string) =>
-      profiling
-        ? [
-            '--cpu-prof',
-            '--cpu-prof-dir',
-            profDir,
-            '--cpu-prof-name',
-            `${name}.cpuprofile`,
-          ]
-        : [];
+      profiling ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${name}.cpuprofile`] : [];
 
     const mongoPort = await freePort();
     const mongo = startNode(
@@ -315,11 +289,7 @@ export async function run(): Promise<BenchResult> {
     const chain = await keel('chain-api', 'api', 'chain');
     const api = await keel('keel-api', 'api', 'keel');
     const worker = await keel('keel-worker', 'worker', 'keel');
-    await Promise.all(
-      [chain, api, worker].map((k) =>
-        waitHttp(k.p, `${k.url}/health/ready`, 90_000),
-      ),
-    );
+    await Promise.all([chain, api, worker].map((k) => waitHttp(k.p, `${k.url}/health/ready`, 90_000)));
 
     const targets = {
       chain: {
@@ -351,18 +321,12 @@ export async function run(): Promise<BenchResult> {
       const deadline = Date.now() + 30_000;
       for (;;) {
         const { notified } = await driver!.notifications();
-        const open = r.records.filter(
-          (x) => x.status < 300 && notified[x.ref] === undefined,
-        ).length;
+        const open = r.records.filter((x) => x.status < 300 && notified[x.ref] === undefined).length;
         if (open === 0 || Date.now() > deadline) return;
         await new Promise((res) => setTimeout(res, 250));
       }
     };
-    const runSegment = async (
-      system: 'chain' | 'keel',
-      seconds: number,
-      measured: boolean,
-    ) => {
+    const runSegment = async (system: 'chain' | 'keel', seconds: number, measured: boolean) => {
       const sampler = sampleRss(targets[system].procs);
       const cpu0 = targets[system].procs.map((p) => cpuMs(p.pid));
       const from = profileClock();
@@ -378,13 +342,11 @@ export async function run(): Promise<BenchResult> {
       if (!measured) return;
       (windows[system] ??= []).push([from, profileClock()]);
       targets[system].procs.forEach((p, i) => {
-        cpu[system][p.name] =
-          (cpu[system][p.name] ?? 0) + cpuMs(p.pid) - cpu0[i]!;
+        cpu[system][p.name] = (cpu[system][p.name] ?? 0) + cpuMs(p.pid) - cpu0[i]!;
       });
       loads.push(`${system}: ${loadNote()}`);
       results[system].push(r);
-      for (const [name, mb] of Object.entries(peaks))
-        rss[system][name] = Math.max(rss[system][name] ?? 0, mb);
+      for (const [name, mb] of Object.entries(peaks)) rss[system][name] = Math.max(rss[system][name] ?? 0, mb);
     };
 
     console.log(
@@ -392,11 +354,9 @@ export async function run(): Promise<BenchResult> {
     );
     await runSegment('chain', WARMUP_SECONDS, false);
     await runSegment('keel', WARMUP_SECONDS, false);
-    for (const system of ['chain', 'keel', 'keel', 'chain'] as const)
-      await runSegment(system, SECONDS, true);
+    for (const system of ['chain', 'keel', 'keel', 'chain'] as const) await runSegment(system, SECONDS, true);
 
-    if (profiling)
-      writeFileSync(join(profDir, 'windows.json'), JSON.stringify(windows));
+    if (profiling) writeFileSync(join(profDir, 'windows.json'), JSON.stringify(windows));
     const { notified, calls } = await driver.notifications();
     const chainF = figuresOf(results.chain, notified, rss.chain);
     const keelF = figuresOf(results.keel, notified, rss.keel);
@@ -407,8 +367,7 @@ export async function run(): Promise<BenchResult> {
       results.keel.flatMap((x) => x.records),
       notified,
     );
-    const mb = (x: number | undefined) =>
-      x === undefined ? '-' : Math.round(x);
+    const mb = (x: number | undefined) => (x === undefined ? '-' : Math.round(x));
     const rows = [
       {
         system: 'synchronous chain (201 after all three calls)',
@@ -439,25 +398,20 @@ export async function run(): Promise<BenchResult> {
         'worker RSS MB': mb(w),
       })),
     );
-    const r = (k: keyof SystemFigures) =>
-      (keelF[k] as number) / (chainF[k] as number);
+    const r = (k: keyof SystemFigures) => (keelF[k] as number) / (chainF[k] as number);
     const acceptCut = 1 - r('acceptP50');
     console.log(
       `ratios keel / chain: accept p50 ${r('acceptP50').toFixed(3)} (${(acceptCut * 100).toFixed(1)}% lower; target >= 95%), accept p99 ${r('acceptP99').toFixed(3)}, e2e p50 ${r('e2eP50').toFixed(3)} (target <= 1), e2e p99 ${r('e2eP99').toFixed(3)}, throughput ${r('throughput').toFixed(3)}`,
     );
     const perWorkflow = (system: 'chain' | 'keel', f: SystemFigures) =>
       Object.entries(cpu[system])
-        .map(
-          ([name, ms]) =>
-            `${name} ${(ms / Math.max(1, f.completed)).toFixed(2)}`,
-        )
+        .map(([name, ms]) => `${name} ${(ms / Math.max(1, f.completed)).toFixed(2)}`)
         .join(', ');
     console.log(
       `CPU ms per completed workflow: chain: ${perWorkflow('chain', chainF)}; keel: ${perWorkflow('keel', keelF)}`,
     );
     console.log('keel critical path, medians (ms):');
-    for (const [hop, ms] of Object.entries(hops))
-      console.log(`  ${String(ms).padStart(7)}  ${hop}`);
+    for (const [hop, ms] of Object.entries(hops)) console.log(`  ${String(ms).padStart(7)}  ${hop}`);
     console.log(
       `embedded MongoDB peak RSS: ${mb(rss.keel['workflow-mongo'])} MB; provider calls: ${JSON.stringify(calls)}; logs: ${benchLogDir()}${profiling ? `; CPU profiles: ${profDir}` : ''}`,
     );

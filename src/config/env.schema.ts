@@ -1,14 +1,5 @@
 import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUrl,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -81,7 +72,9 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Type(() => Number)
-  @IsInt({ message: 'DRAIN_DELAY_MS must be an integer number of milliseconds (default 5000 in production, 0 otherwise)' })
+  @IsInt({
+    message: 'DRAIN_DELAY_MS must be an integer number of milliseconds (default 5000 in production, 0 otherwise)',
+  })
   @Min(0, { message: 'DRAIN_DELAY_MS must be 0 or more' })
   DRAIN_DELAY_MS?: number;
 
@@ -95,7 +88,9 @@ export class EnvironmentVariables {
   // --- HTTP edge (src/platform/http): auth, body limit, CORS, rate limits, idempotency ---
 
   @IsOptional()
-  @Matches(/^[a-z0-9-]{4,40}$/, { message: 'AUTH_FIREBASE_PROJECT_ID must be a Firebase project id such as my-app-1234' })
+  @Matches(/^[a-z0-9-]{4,40}$/, {
+    message: 'AUTH_FIREBASE_PROJECT_ID must be a Firebase project id such as my-app-1234',
+  })
   AUTH_FIREBASE_PROJECT_ID?: string;
 
   @IsOptional()
@@ -170,7 +165,8 @@ export class EnvironmentVariables {
 
   @IsOptional()
   @Matches(/^\s*\{[\s\S]*\}\s*$/, {
-    message: 'EVENTS_CONCURRENCY_OVERRIDES must be a JSON object of subscriber to concurrency, e.g. {"messaging.notifications":8}',
+    message:
+      'EVENTS_CONCURRENCY_OVERRIDES must be a JSON object of subscriber to concurrency, e.g. {"messaging.notifications":8}',
   })
   EVENTS_CONCURRENCY_OVERRIDES?: string;
 
@@ -316,16 +312,23 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl(
     { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
-    { message: "STRIPE_API_BASE must be an http(s) URL such as http://127.0.0.1:12111, or be left unset for Stripe's API" },
+    {
+      message:
+        "STRIPE_API_BASE must be an http(s) URL such as http://127.0.0.1:12111, or be left unset for Stripe's API",
+    },
   )
   STRIPE_API_BASE?: string;
 
   @IsOptional()
-  @Matches(/^(sk|rk)_(test|live)_\S+$/, { message: 'STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_..., sk_live_...) or restricted key (rk_...)' })
+  @Matches(/^(sk|rk)_(test|live)_\S+$/, {
+    message: 'STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_..., sk_live_...) or restricted key (rk_...)',
+  })
   STRIPE_SECRET_KEY?: string;
 
   @IsOptional()
-  @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must be the signing secret of the webhook endpoint (whsec_...)' })
+  @Matches(/^whsec_\S+$/, {
+    message: 'STRIPE_WEBHOOK_SECRET must be the signing secret of the webhook endpoint (whsec_...)',
+  })
   STRIPE_WEBHOOK_SECRET?: string;
 
   @Type(() => Number)
@@ -341,7 +344,9 @@ export class EnvironmentVariables {
 
   /** Read when the payments module loads (a decorator argument); validated here. Default every minute. */
   @IsOptional()
-  @Matches(/^\S+( \S+){4,5}$/, { message: 'PAYMENTS_RECONCILE_CRON must be a cron expression of 5 or 6 fields, e.g. 0 * * * * *' })
+  @Matches(/^\S+( \S+){4,5}$/, {
+    message: 'PAYMENTS_RECONCILE_CRON must be a cron expression of 5 or 6 fields, e.g. 0 * * * * *',
+  })
   PAYMENTS_RECONCILE_CRON?: string;
 
   @Type(() => Number)
@@ -353,24 +358,33 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl(
     { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
-    { message: 'CRYPTO_RPC_URL must be the http(s) URL of an EVM JSON-RPC node, e.g. https://eth-mainnet.example/v2/KEY' },
+    {
+      message:
+        'CRYPTO_RPC_URL must be the http(s) URL of an EVM JSON-RPC node, e.g. https://eth-mainnet.example/v2/KEY',
+    },
   )
   CRYPTO_RPC_URL?: string;
 
   @IsOptional()
   @Matches(/^[xt]pub[1-9A-HJ-NP-Za-km-z]{100,112}$/, {
-    message: "CRYPTO_XPUB must be a BIP-32 extended public key (xpub..., e.g. the account key m/44'/60'/0'); never a private key",
+    message:
+      "CRYPTO_XPUB must be a BIP-32 extended public key (xpub..., e.g. the account key m/44'/60'/0'); never a private key",
   })
   CRYPTO_XPUB?: string;
 
   @IsOptional()
-  @Matches(/^0x[0-9a-fA-F]{40}$/, { message: 'CRYPTO_USDC_ADDRESS must be the 0x-prefixed address of the USDC (ERC-20) contract' })
+  @Matches(/^0x[0-9a-fA-F]{40}$/, {
+    message: 'CRYPTO_USDC_ADDRESS must be the 0x-prefixed address of the USDC (ERC-20) contract',
+  })
   CRYPTO_USDC_ADDRESS?: string;
 
   @IsOptional()
   @IsUrl(
     { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
-    { message: 'CRYPTO_PRICE_FEED_URL must be the http(s) base URL of a Coinbase-compatible price API, e.g. https://api.coinbase.com' },
+    {
+      message:
+        'CRYPTO_PRICE_FEED_URL must be the http(s) base URL of a Coinbase-compatible price API, e.g. https://api.coinbase.com',
+    },
   )
   CRYPTO_PRICE_FEED_URL?: string;
 
@@ -418,7 +432,9 @@ export class EnvironmentVariables {
 
   /** Read when the crypto module loads (a decorator argument); validated here. Default every 5 seconds. */
   @IsOptional()
-  @Matches(/^\S+( \S+){4,5}$/, { message: 'CRYPTO_FOLLOW_CRON must be a cron expression of 5 or 6 fields, e.g. */5 * * * * *' })
+  @Matches(/^\S+( \S+){4,5}$/, {
+    message: 'CRYPTO_FOLLOW_CRON must be a cron expression of 5 or 6 fields, e.g. */5 * * * * *',
+  })
   CRYPTO_FOLLOW_CRON?: string;
 
   @Type(() => Number)
@@ -431,7 +447,10 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsUrl(
     { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
-    { message: 'DISCORD_WEBHOOK_URL must be the http(s) URL of a Discord incoming webhook, e.g. https://discord.com/api/webhooks/<id>/<token>' },
+    {
+      message:
+        'DISCORD_WEBHOOK_URL must be the http(s) URL of a Discord incoming webhook, e.g. https://discord.com/api/webhooks/<id>/<token>',
+    },
   )
   DISCORD_WEBHOOK_URL?: string;
 

@@ -43,7 +43,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MONGO_URL: 'mongo://admin:hunter2@db:27017' })).toThrow(/"mongo:\/\/\*\*\*@db:27017"/);
     expect(() => loadConfig({ MONGO_URL: 'mongo://admin:hunter2@db:27017' })).not.toThrow(/hunter2/);
     // a webhook URL carries its token in the path
-    expect(() => loadConfig({ DISCORD_WEBHOOK_URL: 'not a url/api/webhooks/1/s3cr3t' })).toThrow(/DISCORD_WEBHOOK_URL \(set, hidden\)/);
+    expect(() => loadConfig({ DISCORD_WEBHOOK_URL: 'not a url/api/webhooks/1/s3cr3t' })).toThrow(
+      /DISCORD_WEBHOOK_URL \(set, hidden\)/,
+    );
   });
 
   it('returns a frozen object', () => {

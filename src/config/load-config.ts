@@ -14,11 +14,7 @@ function describe(errors: ValidationError[], raw: Record<string, string>): strin
   return errors.map((e) => {
     const value = raw[e.property];
     const shown =
-      value === undefined
-        ? 'unset'
-        : SECRET.test(e.property)
-          ? 'set, hidden'
-          : JSON.stringify(redactUrl(value));
+      value === undefined ? 'unset' : SECRET.test(e.property) ? 'set, hidden' : JSON.stringify(redactUrl(value));
     return `  - ${e.property} (${shown}): ${Object.values(e.constraints ?? {}).join('; ')}`;
   });
 }

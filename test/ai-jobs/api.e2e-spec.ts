@@ -28,17 +28,53 @@ describe('ai-jobs: the HTTP contract', () => {
     ['a summarize input that is not text', { task: 'summarize', input: [{ role: 'user', content: 'hi' }] }, 'input'],
     ['blank text', { task: 'summarize', input: '   ' }, 'input'],
     ['text over AI_MAX_INPUT_CHARS', { task: 'extract', input: long, options: { fields: ['a'] } }, 'input'],
-    ['an option the task does not take', { task: 'summarize', input: 'hi', options: { labels: ['a', 'b'] } }, 'options.labels'],
+    [
+      'an option the task does not take',
+      { task: 'summarize', input: 'hi', options: { labels: ['a', 'b'] } },
+      'options.labels',
+    ],
     ['a bad option value', { task: 'summarize', input: 'hi', options: { format: 'poem' } }, 'options.format'],
-    ['maxTokens over AI_MAX_OUTPUT_TOKENS', { task: 'summarize', input: 'hi', options: { maxTokens: 513 } }, 'options.maxTokens'],
+    [
+      'maxTokens over AI_MAX_OUTPUT_TOKENS',
+      { task: 'summarize', input: 'hi', options: { maxTokens: 513 } },
+      'options.maxTokens',
+    ],
     ['classify without labels', { task: 'classify', input: 'hi' }, 'options.labels'],
     ['classify with one label', { task: 'classify', input: 'hi', options: { labels: ['only'] } }, 'options.labels'],
-    ['extract with a bad field name', { task: 'extract', input: 'hi', options: { fields: ['ok', 'not ok'] } }, 'options.fields'],
+    [
+      'extract with a bad field name',
+      { task: 'extract', input: 'hi', options: { fields: ['ok', 'not ok'] } },
+      'options.fields',
+    ],
     ['chat input that is text', { task: 'chat', input: 'hello' }, 'input'],
     ['a chat message with a bad role', { task: 'chat', input: [{ role: 'robot', content: 'hi' }] }, 'input.0.role'],
-    ['chat ending with the assistant', { task: 'chat', input: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }] }, 'input.1.role'],
-    ['chat over the character cap', { task: 'chat', input: [{ role: 'user', content: long.slice(1000) }, { role: 'user', content: long.slice(1000) }] }, 'input'],
-    ['chat temperature out of range', { task: 'chat', input: [{ role: 'user', content: 'hi' }], options: { temperature: 3 } }, 'options.temperature'],
+    [
+      'chat ending with the assistant',
+      {
+        task: 'chat',
+        input: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'yo' },
+        ],
+      },
+      'input.1.role',
+    ],
+    [
+      'chat over the character cap',
+      {
+        task: 'chat',
+        input: [
+          { role: 'user', content: long.slice(1000) },
+          { role: 'user', content: long.slice(1000) },
+        ],
+      },
+      'input',
+    ],
+    [
+      'chat temperature out of range',
+      { task: 'chat', input: [{ role: 'user', content: 'hi' }], options: { temperature: 3 } },
+      'options.temperature',
+    ],
     ['options that are not an object', { task: 'summarize', input: 'hi', options: 'fast' }, 'options'],
     ['an unknown top-level field', { task: 'summarize', input: 'hi', priority: 1 }, 'priority'],
   ])('refuses %s with 400 naming the field, writing nothing', async (_what, body, field) => {
@@ -63,9 +99,10 @@ describe('ai-jobs: the HTTP contract', () => {
     expect((await fetch(`${app.url}/v1/ai/jobs`)).status).toBe(401);
   });
 
-  it('lists the caller\'s jobs newest first with an opaque cursor, filtered by status', async () => {
+  it("lists the caller's jobs newest first with an opaque cursor, filtered by status", async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await jobs.post('paula', { task: 'summarize', input: `page item ${i}` })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await jobs.post('paula', { task: 'summarize', input: `page item ${i}` })).body.id);
     await Promise.all(ids.map((id) => jobs.waitFinal('paula', id)));
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -89,7 +126,10 @@ describe('ai-jobs: the HTTP contract', () => {
   it('a retried POST with the same Idempotency-Key creates one job', async () => {
     const before = await count();
     const headers = { 'idempotency-key': 'ai-submit-1' };
-    const [a, b] = [await jobs.post('alice', { task: 'summarize', input: 'once' }, headers), await jobs.post('alice', { task: 'summarize', input: 'once' }, headers)];
+    const [a, b] = [
+      await jobs.post('alice', { task: 'summarize', input: 'once' }, headers),
+      await jobs.post('alice', { task: 'summarize', input: 'once' }, headers),
+    ];
     expect(a.status).toBe(202);
     expect(b.body.id).toBe(a.body.id);
     expect(b.headers.get('idempotent-replayed')).toBe('true');
@@ -98,11 +138,15 @@ describe('ai-jobs: the HTTP contract', () => {
 
   it('documents every route, DTO and problem answer in /docs', async () => {
     const doc = await (await fetch(`${app.url}/docs/json`)).json();
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/ai/jobs', '/v1/ai/jobs/{id}', '/v1/ai/jobs/{id}/events']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/ai/jobs', '/v1/ai/jobs/{id}', '/v1/ai/jobs/{id}/events']),
+    );
     const post = doc.paths['/v1/ai/jobs'].post;
     expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['202', '400', '401', '503']));
     expect(doc.paths['/v1/ai/jobs/{id}'].delete.responses['404']).toBeDefined();
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['CreateAiJobDto', 'AiJobDto', 'ClassifyOptions', 'ChatMessageDto']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['CreateAiJobDto', 'AiJobDto', 'ClassifyOptions', 'ChatMessageDto']),
+    );
   });
 });
 
@@ -115,7 +159,11 @@ describe('ai-jobs without a provider', () => {
 
   it('answers 503 problem+json naming AI_BASE_URL on every route; the rest of keel keeps running', async () => {
     const jobs = api(app.url);
-    for (const res of [await jobs.post('alice', { task: 'summarize', input: 'hi' }), await jobs.get('alice'), await jobs.get('alice', '/665f1c2e9b1e8a0012345678')]) {
+    for (const res of [
+      await jobs.post('alice', { task: 'summarize', input: 'hi' }),
+      await jobs.get('alice'),
+      await jobs.get('alice', '/665f1c2e9b1e8a0012345678'),
+    ]) {
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ type: 'urn:keel:problem:not-configured', status: 503 });
       expect(res.body.detail).toContain('AI_BASE_URL');

@@ -38,7 +38,9 @@ describe('ai-jobs: cancellation, per-user concurrency and the status stream (one
     const [call] = fake.matching('cancel me midway');
     expect(call!.clientClosed).toBe(true);
     expect(call!.endedAt).toBeGreaterThanOrEqual(cancelledAt);
-    await waitFor(() => app.db.collection('test_ai_outcomes').findOne({ jobId: body.id, type: 'ai.job.cancelled' }), { what: 'ai.job.cancelled' });
+    await waitFor(() => app.db.collection('test_ai_outcomes').findOne({ jobId: body.id, type: 'ai.job.cancelled' }), {
+      what: 'ai.job.cancelled',
+    });
 
     // Cancelling again is harmless; the job stays cancelled and nothing else is called.
     expect((await jobs.del('carol', body.id)).body).toMatchObject({ status: 'cancelled' });
@@ -48,7 +50,9 @@ describe('ai-jobs: cancellation, per-user concurrency and the status stream (one
 
   it('runs at most AI_USER_CONCURRENCY jobs of a user at once; a queued job cancels at once and never calls', async () => {
     fake.script('slot holder', { hang: true }, { hang: true });
-    const holders = await Promise.all([1, 2].map((n) => jobs.post('dave', { task: 'summarize', input: `slot holder ${n}` })));
+    const holders = await Promise.all(
+      [1, 2].map((n) => jobs.post('dave', { task: 'summarize', input: `slot holder ${n}` })),
+    );
     await waitFor(() => inFlight('slot holder') === 2, { what: 'two calls in flight' });
     const waiting = await jobs.post('dave', { task: 'summarize', input: 'third in line' });
     // Another user is not held up by dave's slots.

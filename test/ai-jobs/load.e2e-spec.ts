@@ -11,7 +11,15 @@ const USER_CONCURRENCY = 8;
 
 /** Largest number of overlapping [at, endedAt] intervals. */
 function maxOverlap(intervals: Array<[number, number]>): number {
-  const edges = intervals.flatMap(([a, b]) => [[a, 1], [b, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const edges = intervals
+    .flatMap(
+      ([a, b]) =>
+        [
+          [a, 1],
+          [b, -1],
+        ] as const,
+    )
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let cur = 0;
   let max = 0;
   for (const [, d] of edges) max = Math.max(max, (cur += d));
@@ -26,7 +34,13 @@ describe('ai-jobs under load', () => {
   beforeAll(async () => {
     [fake, mongo] = await Promise.all([FakeOpenAI.start(), startMongoProcess()]);
     fake.defaultStep = { latencyMs: 5 };
-    const env = testEnv(fake, { AI_USER_CONCURRENCY: String(USER_CONCURRENCY), EVENTS_CONCURRENCY_OVERRIDES: '{"ai.jobs":64}', LOG_LEVEL: 'error', AI_TIMEOUT_MS: '30000', MONGO_URL: mongo.uri });
+    const env = testEnv(fake, {
+      AI_USER_CONCURRENCY: String(USER_CONCURRENCY),
+      EVENTS_CONCURRENCY_OVERRIDES: '{"ai.jobs":64}',
+      LOG_LEVEL: 'error',
+      AI_TIMEOUT_MS: '30000',
+      MONGO_URL: mongo.uri,
+    });
     // No subscriber of the outcome events here (test/ai-jobs/provider checks them): the suite measures jobs.
     app = await bootAiApp('ai_load', env, false);
   });
@@ -79,7 +93,9 @@ describe('ai-jobs under load', () => {
     const ok = new Map<string, number>();
     for (const r of fake.requests.filter((q) => q.status === 200)) ok.set(r.key, (ok.get(r.key) ?? 0) + 1);
     ids.forEach((id, i) => expect(ok.get(`ai-job-${id}`) ?? 0).toBe(plan[i]!.rejected ? 0 : 1));
-    expect(fake.requests.length).toBe(JOBS + plan.filter((_, i) => !plan[i]!.rejected && (i % 25 === 3 || i % 40 === 5)).length);
+    expect(fake.requests.length).toBe(
+      JOBS + plan.filter((_, i) => !plan[i]!.rejected && (i % 25 === 3 || i % 40 === 5)).length,
+    );
 
     // Failures are dead-lettered, with their error history.
     const dead = await app.db.collection('events_dead_letters').find({ subscriber: 'ai.jobs' }).toArray();
@@ -89,9 +105,12 @@ describe('ai-jobs under load', () => {
     // The per-user limit held at the provider.
     const userOf = new Map(ids.map((id, i) => [`ai-job-${id}`, plan[i]!.user]));
     const byUser = new Map<string, Array<[number, number]>>();
-    for (const r of fake.requests) byUser.set(userOf.get(r.key)!, [...(byUser.get(userOf.get(r.key)!) ?? []), [r.at, r.endedAt ?? Date.now()]]);
+    for (const r of fake.requests)
+      byUser.set(userOf.get(r.key)!, [...(byUser.get(userOf.get(r.key)!) ?? []), [r.at, r.endedAt ?? Date.now()]]);
     const peak = Math.max(...[...byUser.values()].map(maxOverlap));
     expect(peak).toBeLessThanOrEqual(USER_CONCURRENCY);
-    console.log(`${JOBS} jobs: accepted in ${acceptedMs} ms, all final after ${doneMs} ms (${Math.round((JOBS * 1000) / doneMs)} jobs/s); ${rejected} failed and dead-lettered; provider peak concurrency ${fake.maxInFlight}, per user ${peak}`);
+    console.log(
+      `${JOBS} jobs: accepted in ${acceptedMs} ms, all final after ${doneMs} ms (${Math.round((JOBS * 1000) / doneMs)} jobs/s); ${rejected} failed and dead-lettered; provider peak concurrency ${fake.maxInFlight}, per user ${peak}`,
+    );
   }, 200_000);
 });

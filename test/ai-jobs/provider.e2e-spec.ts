@@ -23,7 +23,11 @@ describe('ai-jobs: running jobs against an OpenAI-compatible provider', () => {
 
   it('accepts a job with 202, runs it in a worker and stores result, usage, attempts and timings', async () => {
     fake.script('the quick brown fox', { reply: 'A fox jumps.', latencyMs: 50 });
-    const res = await jobs.post('alice', { task: 'summarize', input: 'the quick brown fox jumps over the lazy dog', options: { maxWords: 20 } });
+    const res = await jobs.post('alice', {
+      task: 'summarize',
+      input: 'the quick brown fox jumps over the lazy dog',
+      options: { maxWords: 20 },
+    });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), status: 'queued' });
     expect(res.headers.get('location')).toBe(`/v1/ai/jobs/${res.body.id}`);
@@ -51,17 +55,35 @@ describe('ai-jobs: running jobs against an OpenAI-compatible provider', () => {
 
     await waitFor(async () => (await outcomes(job.id)).length === 1, { what: 'ai.job.completed' });
     const [event] = await outcomes(job.id);
-    expect(event).toMatchObject({ type: 'ai.job.completed', actorId: 'alice', payload: { jobId: job.id, ownerId: 'alice', task: 'summarize', result: { text: 'A fox jumps.' }, attempts: 1 } });
+    expect(event).toMatchObject({
+      type: 'ai.job.completed',
+      actorId: 'alice',
+      payload: { jobId: job.id, ownerId: 'alice', task: 'summarize', result: { text: 'A fox jumps.' }, attempts: 1 },
+    });
   });
 
   it('classify and extract parse the JSON reply into labels and data', async () => {
     fake.script('invoice 42', { reply: '{"labels": ["billing", "nonsense"]}' });
     fake.script('Ada Lovelace', { reply: '{"name": "Ada Lovelace", "year": 1843, "extra": true}' });
-    const c = await jobs.post('alice', { task: 'classify', input: 'invoice 42 is wrong', options: { labels: ['billing', 'shipping'] } });
-    const e = await jobs.post('alice', { task: 'extract', input: 'Ada Lovelace wrote it in 1843', options: { fields: ['name', 'year', 'city'] } });
-    const [classified, extracted] = await Promise.all([jobs.waitFinal('alice', c.body.id), jobs.waitFinal('alice', e.body.id)]);
+    const c = await jobs.post('alice', {
+      task: 'classify',
+      input: 'invoice 42 is wrong',
+      options: { labels: ['billing', 'shipping'] },
+    });
+    const e = await jobs.post('alice', {
+      task: 'extract',
+      input: 'Ada Lovelace wrote it in 1843',
+      options: { fields: ['name', 'year', 'city'] },
+    });
+    const [classified, extracted] = await Promise.all([
+      jobs.waitFinal('alice', c.body.id),
+      jobs.waitFinal('alice', e.body.id),
+    ]);
     expect(classified).toMatchObject({ status: 'completed', result: { labels: ['billing'] } });
-    expect(extracted).toMatchObject({ status: 'completed', result: { data: { name: 'Ada Lovelace', year: 1843, city: null } } });
+    expect(extracted).toMatchObject({
+      status: 'completed',
+      result: { data: { name: 'Ada Lovelace', year: 1843, city: null } },
+    });
     expect(fake.matching('invoice 42')[0]!.body.response_format).toEqual({ type: 'json_object' });
   });
 
@@ -70,7 +92,10 @@ describe('ai-jobs: running jobs against an OpenAI-compatible provider', () => {
     fake.script('broken once', { status: 500, retryAfterMs: 50 });
     const a = await jobs.post('alice', { task: 'summarize', input: 'limited please' });
     const b = await jobs.post('alice', { task: 'summarize', input: 'broken once' });
-    const [limited, broken] = await Promise.all([jobs.waitFinal('alice', a.body.id), jobs.waitFinal('alice', b.body.id)]);
+    const [limited, broken] = await Promise.all([
+      jobs.waitFinal('alice', a.body.id),
+      jobs.waitFinal('alice', b.body.id),
+    ]);
     expect(limited).toMatchObject({ status: 'completed', attempts: 1, providerCalls: 2 });
     expect(broken).toMatchObject({ status: 'completed', attempts: 1, providerCalls: 2 });
     const [first, retry] = fake.forKey(`ai-job-${limited.id}`);
@@ -82,7 +107,12 @@ describe('ai-jobs: running jobs against an OpenAI-compatible provider', () => {
     fake.script('hang once', { hang: true });
     const res = await jobs.post('alice', { task: 'summarize', input: 'hang once then answer' });
     const job = await jobs.waitFinal('alice', res.body.id);
-    expect(job).toMatchObject({ status: 'completed', attempts: 1, providerCalls: 2, result: { text: expect.stringContaining('echo: hang once') } });
+    expect(job).toMatchObject({
+      status: 'completed',
+      attempts: 1,
+      providerCalls: 2,
+      result: { text: expect.stringContaining('echo: hang once') },
+    });
     const [hung, answered] = fake.forKey(`ai-job-${job.id}`);
     expect(hung!.clientClosed).toBe(true);
     expect(hung!.endedAt! - hung!.at).toBeGreaterThanOrEqual(900);
@@ -93,10 +123,21 @@ describe('ai-jobs: running jobs against an OpenAI-compatible provider', () => {
     fake.script('always down', ...Array.from({ length: 6 }, () => ({ status: 503, retryAfterMs: 10 })));
     const res = await jobs.post('alice', { task: 'summarize', input: 'always down' });
     const job = await jobs.waitFinal('alice', res.body.id);
-    expect(job).toMatchObject({ status: 'failed', attempts: 3, providerCalls: 6, error: { code: 'server', status: 503, retryable: true } });
+    expect(job).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      providerCalls: 6,
+      error: { code: 'server', status: 503, retryable: true },
+    });
     await waitFor(async () => (await outcomes(job.id)).length === 1, { what: 'ai.job.failed' });
-    expect((await outcomes(job.id))[0]).toMatchObject({ type: 'ai.job.failed', payload: { error: { code: 'server', status: 503 }, attempts: 3 } });
-    const dl = await waitFor(() => app.db.collection('events_dead_letters').findOne({ 'event.payload.jobId': job.id }), { what: 'dead letter' });
+    expect((await outcomes(job.id))[0]).toMatchObject({
+      type: 'ai.job.failed',
+      payload: { error: { code: 'server', status: 503 }, attempts: 3 },
+    });
+    const dl = await waitFor(
+      () => app.db.collection('events_dead_letters').findOne({ 'event.payload.jobId': job.id }),
+      { what: 'dead letter' },
+    );
     expect(dl).toMatchObject({ subscriber: 'ai.jobs', attempts: 3 });
   });
 
@@ -105,12 +146,27 @@ describe('ai-jobs: running jobs against an OpenAI-compatible provider', () => {
     fake.script('pick nothing', { reply: '{"labels": ["unknown"]}' });
     const a = await jobs.post('alice', { task: 'summarize', input: 'too long for the model' });
     const b = await jobs.post('alice', { task: 'classify', input: 'pick nothing', options: { labels: ['x', 'y'] } });
-    const [rejected, invalid] = await Promise.all([jobs.waitFinal('alice', a.body.id), jobs.waitFinal('alice', b.body.id)]);
-    expect(rejected).toMatchObject({ status: 'failed', attempts: 1, providerCalls: 1, error: { code: 'rejected', status: 400, retryable: false } });
+    const [rejected, invalid] = await Promise.all([
+      jobs.waitFinal('alice', a.body.id),
+      jobs.waitFinal('alice', b.body.id),
+    ]);
+    expect(rejected).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      providerCalls: 1,
+      error: { code: 'rejected', status: 400, retryable: false },
+    });
     expect(rejected.error.message).toContain('maximum context length');
-    expect(invalid).toMatchObject({ status: 'failed', attempts: 1, providerCalls: 1, error: { code: 'invalid-output', retryable: false } });
+    expect(invalid).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      providerCalls: 1,
+      error: { code: 'invalid-output', retryable: false },
+    });
     for (const id of [rejected.id, invalid.id]) {
-      await waitFor(() => app.db.collection('events_dead_letters').findOne({ 'event.payload.jobId': id }), { what: 'dead letter' });
+      await waitFor(() => app.db.collection('events_dead_letters').findOne({ 'event.payload.jobId': id }), {
+        what: 'dead letter',
+      });
     }
   });
 });

@@ -13,7 +13,15 @@ const BURST = 5;
 
 /** Largest number of overlapping [at, endedAt] intervals. */
 function maxOverlap(intervals: Array<[number, number]>): number {
-  const edges = intervals.flatMap(([a, b]) => [[a, 1], [b, -1]] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const edges = intervals
+    .flatMap(
+      ([a, b]) =>
+        [
+          [a, 1],
+          [b, -1],
+        ] as const,
+    )
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   let cur = 0;
   let max = 0;
   for (const [, d] of edges) max = Math.max(max, (cur += d));
@@ -30,7 +38,8 @@ describe('ai-jobs across processes: one API replica, two workers, one MongoDB, o
 
   beforeAll(async () => {
     // One MongoDB for every process: MONGO_URL when set, else one embedded server in this process.
-    if (!process.env.MONGO_URL) mongo = await EmbeddedMongoServer.start({ logger: { warn: () => undefined, error: (m) => console.error(m) } });
+    if (!process.env.MONGO_URL)
+      mongo = await EmbeddedMongoServer.start({ logger: { warn: () => undefined, error: (m) => console.error(m) } });
     fake = await FakeOpenAI.start();
     const iso = isolate('ai_replicas');
     const env = {
@@ -69,7 +78,10 @@ describe('ai-jobs across processes: one API replica, two workers, one MongoDB, o
     const { body } = await jobs.post('ana', { task: 'summarize', input: 'follow me across processes' });
     const sse = await openSse(`${apiApp.url}/v1/ai/jobs/${body.id}/events`, await bearer('ana'));
     expect(sse.status).toBe(200);
-    await Promise.race([sse.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream did not end')), 20_000))]);
+    await Promise.race([
+      sse.ended,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('stream did not end')), 20_000)),
+    ]);
     const statuses = sse.events.map((e) => e.data.status);
     expect(statuses).toContain('running');
     expect(statuses.at(-1)).toBe('completed');
@@ -93,7 +105,11 @@ describe('ai-jobs across processes: one API replica, two workers, one MongoDB, o
     fake.reset();
     fake.defaultStep = { latencyMs: 150 };
     const users = ['u1', 'u2', 'u3', 'u4', 'u5'];
-    const submitted = await Promise.all(Array.from({ length: 30 }, (_, i) => jobs.post(users[i % 5]!, { task: 'summarize', input: `shared limits ${i}` })));
+    const submitted = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        jobs.post(users[i % 5]!, { task: 'summarize', input: `shared limits ${i}` }),
+      ),
+    );
     const ids = submitted.map((r) => r.body.id as string);
     const done = await Promise.all(ids.map((id, i) => jobs.waitFinal(users[i % 5]!, id, 60_000)));
     expect(done.every((j) => j.status === 'completed' && j.providerCalls === 1)).toBe(true);
@@ -103,7 +119,9 @@ describe('ai-jobs across processes: one API replica, two workers, one MongoDB, o
     expect(new Set(reqs.map((r) => r.key)).size).toBe(30);
     const userOf = new Map(ids.map((id, i) => [`ai-job-${id}`, users[i % 5]!]));
     for (const u of users) {
-      expect(maxOverlap(reqs.filter((r) => userOf.get(r.key) === u).map((r) => [r.at, r.endedAt!]))).toBeLessThanOrEqual(2);
+      expect(
+        maxOverlap(reqs.filter((r) => userOf.get(r.key) === u).map((r) => [r.at, r.endedAt!])),
+      ).toBeLessThanOrEqual(2);
     }
     // GCRA: any n consecutive requests span at least (n - BURST) intervals (one of slack for network jitter).
     const starts = reqs.map((r) => r.at).sort((a, b) => a - b);
@@ -169,7 +187,10 @@ describe('ai-jobs across processes: one API replica, two workers, one MongoDB, o
     void sse.ended.then(() => order.push('stream ended'));
     void apiApp.exited.then(() => order.push('process exited'));
     const code = apiApp.stop('SIGTERM');
-    await Promise.race([sse.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream not ended by the drain')), 10_000))]);
+    await Promise.race([
+      sse.ended,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('stream not ended by the drain')), 10_000)),
+    ]);
     expect(await code).toBe(0);
     // The drain ended the stream (a complete chunked response), before the process went away.
     expect(order).toEqual(['stream ended', 'process exited']);

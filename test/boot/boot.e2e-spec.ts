@@ -25,11 +25,14 @@ describe('boot: the built app as a separate process (what `npm start` runs)', ()
     expect(ready.body.info).toMatchObject({ mongodb: { status: 'up' }, redis: { status: 'up' } });
   });
 
-  it.runIf(onEmbedded)('starts the embedded MongoDB-compatible server when MONGO_URL is unset, and says so', async () => {
-    app = await spawnApp('boot_embedded', { env: { MONGO_URL: '' } });
-    expect(app.output()).toMatch(/MONGO_URL is unset: using keel's embedded/);
-    expect(app.output()).toMatch(/MongoDB: embedded server on port \d+/);
-  });
+  it.runIf(onEmbedded)(
+    'starts the embedded MongoDB-compatible server when MONGO_URL is unset, and says so',
+    async () => {
+      app = await spawnApp('boot_embedded', { env: { MONGO_URL: '' } });
+      expect(app.output()).toMatch(/MONGO_URL is unset: using keel's embedded/);
+      expect(app.output()).toMatch(/MongoDB: embedded server on port \d+/);
+    },
+  );
 
   it('listens on PORT and HOST', async () => {
     const port = await freePort();
@@ -64,7 +67,11 @@ describe('boot: failures an operator can fix', () => {
   it('names REDIS_URL when Redis is unreachable, once, and exits 1 quickly', async () => {
     const port = await freePort();
     const started = Date.now();
-    const child = runChild({ REDIS_URL: `redis://127.0.0.1:${port}`, BOOT_TIMEOUT_MS: '1000', ...isolate('boot_noredis').env });
+    const child = runChild({
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      BOOT_TIMEOUT_MS: '1000',
+      ...isolate('boot_noredis').env,
+    });
     expect(await child.exited).toBe(1);
     expect(Date.now() - started).toBeLessThan(10_000);
     const out = child.output();

@@ -25,7 +25,15 @@ describe('conformance: aggregation', () => {
       .collection('orders')
       .aggregate([
         { $match: { total: { $gte: 5 } } },
-        { $group: { _id: '$user', sum: { $sum: '$total' }, n: { $sum: 1 }, avg: { $avg: '$total' }, last: { $max: '$at' } } },
+        {
+          $group: {
+            _id: '$user',
+            sum: { $sum: '$total' },
+            n: { $sum: 1 },
+            avg: { $avg: '$total' },
+            last: { $max: '$at' },
+          },
+        },
         { $sort: { sum: -1 } },
         { $project: { _id: 0, user: '$_id', sum: 1, n: 1, avg: 1, last: 1 } },
       ])
@@ -59,7 +67,10 @@ describe('conformance: aggregation', () => {
   });
 
   it('supports $count, $facet, $addFields, $skip, $limit and expressions', async () => {
-    const [counted] = await db.collection('orders').aggregate([{ $match: { user: alice } }, { $count: 'n' }]).toArray();
+    const [counted] = await db
+      .collection('orders')
+      .aggregate([{ $match: { user: alice } }, { $count: 'n' }])
+      .toArray();
     expect(counted).toEqual({ n: 2 });
     const [facets] = await db
       .collection('orders')
@@ -95,7 +106,10 @@ describe('conformance: aggregation', () => {
   });
 
   it('writes results with $out', async () => {
-    await db.collection('orders').aggregate([{ $match: { user: alice } }, { $project: { total: 1 } }, { $out: 'alice_orders' }]).toArray();
+    await db
+      .collection('orders')
+      .aggregate([{ $match: { user: alice } }, { $project: { total: 1 } }, { $out: 'alice_orders' }])
+      .toArray();
     expect(await db.collection('alice_orders').find().sort({ _id: 1 }).toArray()).toEqual([
       { _id: 1, total: 10 },
       { _id: 2, total: 30 },
@@ -103,21 +117,37 @@ describe('conformance: aggregation', () => {
   });
 
   it('does not change stored documents while computing', async () => {
-    await db.collection('orders').aggregate([{ $addFields: { 'nested.x': 1, total: 0 } }, { $unset: 'items' }]).toArray();
+    await db
+      .collection('orders')
+      .aggregate([{ $addFields: { 'nested.x': 1, total: 0 } }, { $unset: 'items' }])
+      .toArray();
     expect(await db.collection('orders').findOne({ _id: 1 as never })).toMatchObject({ total: 10, items: ['a', 'b'] });
     expect((await db.collection('orders').findOne({ _id: 1 as never }))?.nested).toBeUndefined();
   });
 
   it('batches aggregation cursors', async () => {
     await db.collection('many').insertMany(Array.from({ length: 230 }, (_, i) => ({ i })));
-    const docs = await db.collection('many').aggregate([{ $sort: { i: -1 } }], { batchSize: 50 }).toArray();
+    const docs = await db
+      .collection('many')
+      .aggregate([{ $sort: { i: -1 } }], { batchSize: 50 })
+      .toArray();
     expect(docs).toHaveLength(230);
     expect(docs[0].i).toBe(229);
   });
 
   it('rejects unknown stages and expressions', async () => {
-    await expect(db.collection('orders').aggregate([{ $frobnicate: {} }]).toArray()).rejects.toMatchObject({ code: 40324 });
-    await expect(db.collection('orders').aggregate([{ $project: { x: { $frob: 1 } } }]).toArray()).rejects.toMatchObject({
+    await expect(
+      db
+        .collection('orders')
+        .aggregate([{ $frobnicate: {} }])
+        .toArray(),
+    ).rejects.toMatchObject({ code: 40324 });
+    await expect(
+      db
+        .collection('orders')
+        .aggregate([{ $project: { x: { $frob: 1 } } }])
+        .toArray(),
+    ).rejects.toMatchObject({
       code: 168,
     });
   });

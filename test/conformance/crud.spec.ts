@@ -63,7 +63,17 @@ describe('conformance: CRUD through the driver', () => {
 
   it('evaluates query operators', async () => {
     const c = await fresh('ops', [
-      { _id: 1, n: 5, tags: ['a', 'b'], s: 'Apple', sub: { x: 1 }, items: [{ k: 'p', q: 2 }, { k: 'r', q: 9 }] },
+      {
+        _id: 1,
+        n: 5,
+        tags: ['a', 'b'],
+        s: 'Apple',
+        sub: { x: 1 },
+        items: [
+          { k: 'p', q: 2 },
+          { k: 'r', q: 9 },
+        ],
+      },
       { _id: 2, n: 10, tags: ['b'], s: 'banana', sub: { x: 2 } },
       { _id: 3, n: 15, s: 'cherry', items: [{ k: 'p', q: 7 }] },
     ]);
@@ -90,18 +100,50 @@ describe('conformance: CRUD through the driver', () => {
   });
 
   it('applies update operators, positional updates and arrayFilters', async () => {
-    const c = await fresh('updates', [{ _id: 1, n: 1, tags: ['a'], grades: [80, 95, 70], items: [{ k: 'x', v: 1 }, { k: 'y', v: 2 }], old: 1 }]);
-    await c.updateOne(
-      { _id: 1 },
-      { $inc: { n: 2 }, $push: { tags: 'b' }, $addToSet: { set: 'z' }, $unset: { old: '' }, $set: { 'deep.a.b': 1 }, $mul: { m: 3 } } as Document,
-    );
-    await c.updateOne({ _id: 1 }, { $addToSet: { set: 'z' }, $pull: { tags: 'a' }, $max: { n: 10 }, $min: { low: 4 } } as Document);
+    const c = await fresh('updates', [
+      {
+        _id: 1,
+        n: 1,
+        tags: ['a'],
+        grades: [80, 95, 70],
+        items: [
+          { k: 'x', v: 1 },
+          { k: 'y', v: 2 },
+        ],
+        old: 1,
+      },
+    ]);
+    await c.updateOne({ _id: 1 }, {
+      $inc: { n: 2 },
+      $push: { tags: 'b' },
+      $addToSet: { set: 'z' },
+      $unset: { old: '' },
+      $set: { 'deep.a.b': 1 },
+      $mul: { m: 3 },
+    } as Document);
+    await c.updateOne({ _id: 1 }, {
+      $addToSet: { set: 'z' },
+      $pull: { tags: 'a' },
+      $max: { n: 10 },
+      $min: { low: 4 },
+    } as Document);
     await c.updateOne({ _id: 1, 'items.k': 'y' }, { $set: { 'items.$.v': 20 } });
     await c.updateOne({ _id: 1 }, { $set: { 'grades.$[g]': 100 } }, { arrayFilters: [{ g: { $gte: 90 } }] });
     await c.updateOne({ _id: 1 }, { $rename: { low: 'high' }, $currentDate: { touched: true } });
     const d = await c.findOne({ _id: 1 });
-    expect(d).toMatchObject({ n: 10, tags: ['b'], set: ['z'], deep: { a: { b: 1 } }, m: 0, high: 4, grades: [80, 100, 70] });
-    expect(d?.items).toEqual([{ k: 'x', v: 1 }, { k: 'y', v: 20 }]);
+    expect(d).toMatchObject({
+      n: 10,
+      tags: ['b'],
+      set: ['z'],
+      deep: { a: { b: 1 } },
+      m: 0,
+      high: 4,
+      grades: [80, 100, 70],
+    });
+    expect(d?.items).toEqual([
+      { k: 'x', v: 1 },
+      { k: 'y', v: 20 },
+    ]);
     expect(d?.old).toBeUndefined();
     expect(d?.touched).toBeInstanceOf(Date);
     await c.updateOne({ _id: 1 }, { $push: { stack: { $each: [3, 1, 2], $sort: 1, $slice: 2 } } } as Document);
@@ -121,10 +163,18 @@ describe('conformance: CRUD through the driver', () => {
 
   it('upserts with updates and with replacements', async () => {
     const c = await fresh('upserts');
-    const r1 = await c.updateOne({ email: 'a@x', tier: { $eq: 'gold' } }, { $set: { n: 1 }, $setOnInsert: { created: true } }, { upsert: true });
+    const r1 = await c.updateOne(
+      { email: 'a@x', tier: { $eq: 'gold' } },
+      { $set: { n: 1 }, $setOnInsert: { created: true } },
+      { upsert: true },
+    );
     expect(r1.upsertedCount).toBe(1);
     expect(await c.findOne({ _id: r1.upsertedId! })).toMatchObject({ email: 'a@x', tier: 'gold', n: 1, created: true });
-    const r2 = await c.updateOne({ email: 'a@x' }, { $set: { n: 2 }, $setOnInsert: { created: false } }, { upsert: true });
+    const r2 = await c.updateOne(
+      { email: 'a@x' },
+      { $set: { n: 2 }, $setOnInsert: { created: false } },
+      { upsert: true },
+    );
     expect(r2).toMatchObject({ matchedCount: 1, upsertedCount: 0 });
     expect(await c.findOne({ email: 'a@x' })).toMatchObject({ n: 2, created: true });
     const r3 = await c.replaceOne({ _id: 'fixed' as never }, { v: 1 }, { upsert: true });
@@ -138,7 +188,10 @@ describe('conformance: CRUD through the driver', () => {
     const c = await fresh('same-id');
     const up = await c.updateOne({ _id: 'k1' }, { $setOnInsert: { _id: 'k1', a: 1 } }, { upsert: true });
     expect(up.upsertedId).toBe('k1');
-    expect(await c.updateOne({ _id: 'k1' }, { $set: { _id: 'k1', b: 2 } })).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    expect(await c.updateOne({ _id: 'k1' }, { $set: { _id: 'k1', b: 2 } })).toMatchObject({
+      matchedCount: 1,
+      modifiedCount: 1,
+    });
     expect(await c.findOne({ _id: 'k1' })).toEqual({ _id: 'k1', a: 1, b: 2 });
     await expect(c.updateOne({ _id: 'k1' }, { $set: { _id: 'k2' } })).rejects.toMatchObject({ code: 66 });
   });
@@ -149,7 +202,12 @@ describe('conformance: CRUD through the driver', () => {
       { _id: 2, a: 1, b: { c: 2, d: 2 }, arr: [5] },
       { _id: 3, a: 2, b: { c: 3, d: 1 } },
     ]);
-    expect(await c.find({}, { projection: { a: 1 } }).sort({ a: 1 }).toArray()).toEqual([
+    expect(
+      await c
+        .find({}, { projection: { a: 1 } })
+        .sort({ a: 1 })
+        .toArray(),
+    ).toEqual([
       { _id: 2, a: 1 },
       { _id: 3, a: 2 },
       { _id: 1, a: 3 },
@@ -165,7 +223,10 @@ describe('conformance: CRUD through the driver', () => {
   });
 
   it('streams a result over several batches with getMore, and kills cursors', async () => {
-    const c = await fresh('cursor', Array.from({ length: 250 }, (_, i) => ({ _id: i, v: i })));
+    const c = await fresh(
+      'cursor',
+      Array.from({ length: 250 }, (_, i) => ({ _id: i, v: i })),
+    );
     const all = await c.find().sort({ _id: 1 }).batchSize(40).toArray();
     expect(all.map((d) => d._id)).toEqual(Array.from({ length: 250 }, (_, i) => i));
     const cursor = c.find({}, { batchSize: 10 });
@@ -201,9 +262,17 @@ describe('conformance: CRUD through the driver', () => {
       { _id: 1, q: 'job', pri: 1 },
       { _id: 2, q: 'job', pri: 5 },
     ]);
-    const top = await c.findOneAndUpdate({ q: 'job' }, { $set: { taken: true } }, { sort: { pri: -1 }, returnDocument: 'before' });
+    const top = await c.findOneAndUpdate(
+      { q: 'job' },
+      { $set: { taken: true } },
+      { sort: { pri: -1 }, returnDocument: 'before' },
+    );
     expect(top).toEqual({ _id: 2, q: 'job', pri: 5 });
-    const after = await c.findOneAndUpdate({ _id: 1 }, { $inc: { pri: 1 } }, { returnDocument: 'after', projection: { pri: 1 } });
+    const after = await c.findOneAndUpdate(
+      { _id: 1 },
+      { $inc: { pri: 1 } },
+      { returnDocument: 'after', projection: { pri: 1 } },
+    );
     expect(after).toEqual({ _id: 1, pri: 2 });
     const up = await c.findOneAndUpdate({ _id: 9 }, { $set: { q: 'new' } }, { upsert: true, returnDocument: 'after' });
     expect(up).toEqual({ _id: 9, q: 'new' });
@@ -213,7 +282,13 @@ describe('conformance: CRUD through the driver', () => {
     expect(gone?._id).toBe(1);
     const rep = await c.findOneAndReplace({ _id: 2 }, { fresh: 1 }, { returnDocument: 'after' });
     expect(rep).toEqual({ _id: 2, fresh: 1 });
-    const raw = await db.command({ findAndModify: 'fam', query: { _id: 77 }, update: { $set: { a: 1 } }, upsert: true, new: false });
+    const raw = await db.command({
+      findAndModify: 'fam',
+      query: { _id: 77 },
+      update: { $set: { a: 1 } },
+      upsert: true,
+      new: false,
+    });
     expect(raw.lastErrorObject).toMatchObject({ n: 1, updatedExisting: false, upserted: 77 });
     expect(raw.value).toBeNull();
   });
@@ -229,7 +304,9 @@ describe('conformance: CRUD through the driver', () => {
     const c = await fresh('bulk');
     await expect(c.insertMany([{ _id: 1 }, { _id: 1 }, { _id: 2 }] as never[])).rejects.toMatchObject({ code: 11000 });
     expect(await c.countDocuments()).toBe(1);
-    const err = await c.insertMany([{ _id: 1 }, { _id: 3 }, { _id: 3 }, { _id: 4 }] as never[], { ordered: false }).catch((e) => e);
+    const err = await c
+      .insertMany([{ _id: 1 }, { _id: 3 }, { _id: 3 }, { _id: 4 }] as never[], { ordered: false })
+      .catch((e) => e);
     expect(err.writeErrors.map((e: { index: number }) => e.index)).toEqual([0, 2]);
     expect(await c.countDocuments()).toBe(3);
     const res = await c.bulkWrite([

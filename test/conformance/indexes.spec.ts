@@ -28,7 +28,9 @@ describe('conformance: indexes', () => {
     expect(err.keyPattern).toEqual({ email: 1 });
     expect(err.keyValue).toEqual({ email: 'a@x.io' });
     expect(err.message).toMatch(
-      new RegExp(`^E11000 duplicate key error collection: ${db.databaseName}\\.users index: email_1 dup key: \\{ email: "a@x\\.io" \\}`),
+      new RegExp(
+        `^E11000 duplicate key error collection: ${db.databaseName}\\.users index: email_1 dup key: \\{ email: "a@x\\.io" \\}`,
+      ),
     );
     // an update into a taken key fails the same way, and changes nothing
     await c.insertOne({ email: 'b@x.io' });
@@ -48,7 +50,11 @@ describe('conformance: indexes', () => {
   it('enforces _id uniqueness', async () => {
     const c = await fresh('ids');
     await c.insertOne({ _id: 'k' });
-    await expect(c.insertOne({ _id: 'k' })).rejects.toMatchObject({ code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 'k' } });
+    await expect(c.insertOne({ _id: 'k' })).rejects.toMatchObject({
+      code: 11000,
+      keyPattern: { _id: 1 },
+      keyValue: { _id: 'k' },
+    });
   });
 
   it('enforces compound unique indexes on the combination', async () => {
@@ -59,14 +65,20 @@ describe('conformance: indexes', () => {
     await c.insertOne({ name: 'daily', fireAt: new Date(at.getTime() + 1000) });
     await c.insertOne({ name: 'hourly', fireAt: at });
     const err = await c.insertOne({ name: 'daily', fireAt: at }).catch((e) => e);
-    expect(err).toMatchObject({ code: 11000, keyPattern: { name: 1, fireAt: 1 }, keyValue: { name: 'daily', fireAt: at } });
+    expect(err).toMatchObject({
+      code: 11000,
+      keyPattern: { name: 1, fireAt: 1 },
+      keyValue: { name: 'daily', fireAt: at },
+    });
     expect(err.message).toContain('index: name_1_fireAt_1 dup key: { name: "daily", fireAt: ');
   });
 
   it('reports duplicate keys of insertMany as write errors', async () => {
     const c = await fresh('bulk');
     await c.createIndex({ sku: 1 }, { unique: true });
-    const err = await c.insertMany([{ sku: 1 }, { sku: 2 }, { sku: 1 }, { sku: 3 }], { ordered: false }).catch((e) => e);
+    const err = await c
+      .insertMany([{ sku: 1 }, { sku: 2 }, { sku: 1 }, { sku: 3 }], { ordered: false })
+      .catch((e) => e);
     expect(err.code).toBe(11000);
     expect(err.writeErrors).toHaveLength(1);
     expect(err.writeErrors[0].index).toBe(2);
@@ -79,7 +91,11 @@ describe('conformance: indexes', () => {
   it('supports partial and sparse unique indexes', async () => {
     const c = await fresh('partial');
     await c.createIndex({ code: 1 }, { unique: true, partialFilterExpression: { active: true } });
-    await c.insertMany([{ code: 'x', active: false }, { code: 'x', active: false }, { code: 'x', active: true }]);
+    await c.insertMany([
+      { code: 'x', active: false },
+      { code: 'x', active: false },
+      { code: 'x', active: true },
+    ]);
     await expect(c.insertOne({ code: 'x', active: true })).rejects.toMatchObject({ code: 11000 });
     const s = await fresh('sparse');
     await s.createIndex({ nick: 1 }, { unique: true, sparse: true });
@@ -119,7 +135,9 @@ describe('conformance: indexes', () => {
     await c.createIndex({ ref: 1 });
     const n = 50_000;
     for (let i = 0; i < n; i += 10_000) {
-      await c.insertMany(Array.from({ length: 10_000 }, (_, j) => ({ _id: i + j, ref: `r${i + j}`, group: (i + j) % 7 })));
+      await c.insertMany(
+        Array.from({ length: 10_000 }, (_, j) => ({ _id: i + j, ref: `r${i + j}`, group: (i + j) % 7 })),
+      );
     }
     const byId = (await c.find({ _id: 41_234 }).explain('executionStats')) as Document;
     expect(byId.executionStats.nReturned).toBe(1);
@@ -155,7 +173,8 @@ describe('conformance: indexes', () => {
     ]);
     // The embedded sweep runs every second; a real server's TTL monitor every 60 s.
     const deadline = Date.now() + (realMongo ? 90_000 : 5_000);
-    while ((await c.countDocuments({ k: 'old' })) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while ((await c.countDocuments({ k: 'old' })) > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     expect((await c.find().sort({ k: 1 }).toArray()).map((d) => d.k)).toEqual(['future', 'no-date']);
   }, 100_000);
 });

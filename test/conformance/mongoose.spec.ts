@@ -6,7 +6,9 @@ describe('conformance: Mongoose', () => {
   let conn: Connection;
   beforeAll(async () => {
     target = await startTarget('mongoose');
-    conn = await mongoose.createConnection(target.uri, { dbName: target.dbName, serverSelectionTimeoutMS: 5000 }).asPromise();
+    conn = await mongoose
+      .createConnection(target.uri, { dbName: target.dbName, serverSelectionTimeoutMS: 5000 })
+      .asPromise();
   });
   afterAll(async () => {
     await conn.close();
@@ -45,8 +47,14 @@ describe('conformance: Mongoose', () => {
     const { Author } = models();
     const ann = await Author.create({ name: 'ann', age: 30, tags: ['x'] });
     expect(ann.createdAt).toBeInstanceOf(Date);
-    await Author.insertMany([{ name: 'bo', age: 20 }, { name: 'cy', age: 40 }]);
-    const found = await Author.find({ age: { $gte: 25 } }).sort({ age: -1 }).select('name age').lean();
+    await Author.insertMany([
+      { name: 'bo', age: 20 },
+      { name: 'cy', age: 40 },
+    ]);
+    const found = await Author.find({ age: { $gte: 25 } })
+      .sort({ age: -1 })
+      .select('name age')
+      .lean();
     expect(found.map((a) => a.name)).toEqual(['cy', 'ann']);
     expect((await Author.findById(ann._id))?.name).toBe('ann');
     ann.age = 31;
@@ -55,7 +63,11 @@ describe('conformance: Mongoose', () => {
     expect(await Author.findOne({ name: 'ann' }).lean()).toMatchObject({ age: 31, tags: ['x', 'y'], __v: 1 });
     const upd = await Author.updateMany({ age: { $lt: 35 } }, { $inc: { age: 1 } });
     expect(upd.modifiedCount).toBe(2);
-    const fa = await Author.findOneAndUpdate({ name: 'dee' }, { $set: { age: 50 } }, { upsert: true, returnDocument: 'after' }).lean();
+    const fa = await Author.findOneAndUpdate(
+      { name: 'dee' },
+      { $set: { age: 50 } },
+      { upsert: true, returnDocument: 'after' },
+    ).lean();
     expect(fa).toMatchObject({ name: 'dee', age: 50 });
     expect(await Author.countDocuments()).toBe(4);
     expect(await Author.estimatedDocumentCount()).toBe(4);
@@ -79,13 +91,19 @@ describe('conformance: Mongoose', () => {
   it('populates references and aggregates', async () => {
     const { Author, Post } = models();
     const bo = await Author.findOne({ name: 'bo' });
-    await Post.create([{ title: 'two', author: bo!._id, score: 3 }, { title: 'three', author: bo!._id, score: 4 }]);
+    await Post.create([
+      { title: 'two', author: bo!._id, score: 3 },
+      { title: 'three', author: bo!._id, score: 4 },
+    ]);
     const posts = await Post.find({ author: bo!._id }).populate('author').sort({ title: 1 }).lean();
     expect(posts.map((p) => [(p.author as unknown as { name: string }).name, p.title])).toEqual([
       ['bo', 'three'],
       ['bo', 'two'],
     ]);
-    const totals = await Post.aggregate([{ $group: { _id: '$author', score: { $sum: '$score' } } }, { $sort: { score: -1 } }]);
+    const totals = await Post.aggregate([
+      { $group: { _id: '$author', score: { $sum: '$score' } } },
+      { $sort: { score: -1 } },
+    ]);
     expect(totals[0]).toEqual({ _id: bo!._id, score: 7 });
   });
 

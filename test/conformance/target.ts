@@ -26,7 +26,9 @@ export async function startTarget(suite: string): Promise<Target> {
   const url = process.env.MONGO_URL;
   if (url) {
     const first = /^mongodb:\/\/(?:[^@/]*@)?([^,/?]+)/.exec(url)?.[1] ?? '127.0.0.1:27017';
-    const [host, port] = first.startsWith('[') ? [first.slice(1, first.indexOf(']')), first.split(']:')[1]] : first.split(':');
+    const [host, port] = first.startsWith('[')
+      ? [first.slice(1, first.indexOf(']')), first.split(']:')[1]]
+      : first.split(':');
     return {
       uri: url,
       dbName,
@@ -34,17 +36,24 @@ export async function startTarget(suite: string): Promise<Target> {
       port: Number(port ?? 27017),
       async stop() {
         const client = await MongoClient.connect(url);
-        await client.db(dbName).dropDatabase().catch(() => undefined);
+        await client
+          .db(dbName)
+          .dropDatabase()
+          .catch(() => undefined);
         await client.close();
       },
     };
   }
-  const embedded = await EmbeddedMongoServer.start({ logger: { warn: () => undefined, error: (m) => console.error(m) } });
+  const embedded = await EmbeddedMongoServer.start({
+    logger: { warn: () => undefined, error: (m) => console.error(m) },
+  });
   return { uri: embedded.uri(), dbName, embedded, host: '127.0.0.1', port: embedded.port, stop: () => embedded.stop() };
 }
 
 /** A connected driver client and the suite's database; `close` also stops the target. */
-export async function connectDriver(suite: string): Promise<{ target: Target; client: MongoClient; db: Db; close(): Promise<void> }> {
+export async function connectDriver(
+  suite: string,
+): Promise<{ target: Target; client: MongoClient; db: Db; close(): Promise<void> }> {
   const target = await startTarget(suite);
   const client = await MongoClient.connect(target.uri, { serverSelectionTimeoutMS: 5000 });
   return {

@@ -52,7 +52,11 @@ describe('conformance: transactions through the driver', () => {
   });
 
   it('reads one snapshot for the whole transaction', async () => {
-    const c = await fresh('snapshot', [{ _id: 'a', v: 1 }, { _id: 'b', v: 1 }, { _id: 'gone', v: 1 }]);
+    const c = await fresh('snapshot', [
+      { _id: 'a', v: 1 },
+      { _id: 'b', v: 1 },
+      { _id: 'gone', v: 1 },
+    ]);
     const s = session();
     s.startTransaction({ readConcern: { level: 'snapshot' } });
     expect((await c.findOne({ _id: 'a' }, { session: s }))?.v).toBe(1);
@@ -151,7 +155,10 @@ describe('conformance: transactions through the driver', () => {
   });
 
   it('conserves a total under concurrent transfers (snapshot reads, conflicts retried)', async () => {
-    const c = await fresh('bank', Array.from({ length: 4 }, (_, i) => ({ _id: `acct${i}`, balance: 100 })));
+    const c = await fresh(
+      'bank',
+      Array.from({ length: 4 }, (_, i) => ({ _id: `acct${i}`, balance: 100 })),
+    );
     let seed = 7;
     const rand = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
     const transfers = Array.from({ length: 16 }, () => {

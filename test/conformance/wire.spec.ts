@@ -28,7 +28,11 @@ function opQuery(ns: string, query: Document): Buffer {
   return Buffer.concat([header(16 + body.length, OP_QUERY), body]);
 }
 
-function opMsg(body: Document, sequences: [string, Document[]][] = [], opts: { checksum?: boolean; flags?: number } = {}): Buffer {
+function opMsg(
+  body: Document,
+  sequences: [string, Document[]][] = [],
+  opts: { checksum?: boolean; flags?: number } = {},
+): Buffer {
   const flags = Buffer.alloc(4);
   flags.writeUInt32LE((opts.flags ?? 0) | (opts.checksum ? 1 : 0));
   const parts = [flags, Buffer.from([0]), serialize(body)];
@@ -141,20 +145,28 @@ describe('conformance: wire protocol', () => {
 
   it('accepts OP_MSG document sequences (kind 1) and the checksum flag', async () => {
     const r = await open();
-    const docs = [{ _id: 1, a: 'x' }, { _id: 2, a: 'y' }];
+    const docs = [
+      { _id: 1, a: 'x' },
+      { _id: 2, a: 'y' },
+    ];
     r.send(opMsg({ insert: 'seq', $db: target.dbName }, [['documents', docs]], { checksum: true }));
     expect((await r.reply())?.doc).toMatchObject({ ok: 1, n: 2 });
     r.send(opMsg({ update: 'seq', $db: target.dbName }, [['updates', [{ q: { _id: 2 }, u: { $set: { b: 1 } } }]]]));
     expect((await r.reply())?.doc).toMatchObject({ ok: 1, n: 1, nModified: 1 });
     r.send(opMsg({ find: 'seq', filter: {}, sort: { _id: 1 }, $db: target.dbName }));
-    expect((await r.reply())?.doc.cursor.firstBatch).toEqual([{ _id: 1, a: 'x' }, { _id: 2, a: 'y', b: 1 }]);
+    expect((await r.reply())?.doc.cursor.firstBatch).toEqual([
+      { _id: 1, a: 'x' },
+      { _id: 2, a: 'y', b: 1 },
+    ]);
     r.send(opMsg({ delete: 'seq', $db: target.dbName }, [['deletes', [{ q: {}, limit: 0 }]]]));
     expect((await r.reply())?.doc).toMatchObject({ ok: 1, n: 2 });
   });
 
   it('sends no reply to a moreToCome (unacknowledged) message', async () => {
     const r = await open();
-    r.send(opMsg({ insert: 'w0', documents: [{ x: 1 }], writeConcern: { w: 0 }, $db: target.dbName }, [], { flags: 2 }));
+    r.send(
+      opMsg({ insert: 'w0', documents: [{ x: 1 }], writeConcern: { w: 0 }, $db: target.dbName }, [], { flags: 2 }),
+    );
     r.send(opMsg({ ping: 1, $db: 'admin' }));
     const next = await r.reply();
     expect(next?.responseTo).toBe(requestId);
@@ -201,7 +213,11 @@ describe('conformance: wire protocol', () => {
 
   it.runIf(!realMongo)('answers a message with garbage BSON with an InvalidBSON error', async () => {
     const r = await open();
-    const junk = Buffer.concat([Buffer.alloc(4), Buffer.from([0]), Buffer.from([20, 0, 0, 0, 2, 97, 0, 255, 255, 255, 127, 0, 0, 0, 0, 0, 0, 0, 0, 0])]);
+    const junk = Buffer.concat([
+      Buffer.alloc(4),
+      Buffer.from([0]),
+      Buffer.from([20, 0, 0, 0, 2, 97, 0, 255, 255, 255, 127, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ]);
     r.send(Buffer.concat([header(16 + junk.length, OP_MSG), junk]));
     const reply = await r.reply();
     expect(reply?.doc).toMatchObject({ ok: 0, code: 22, codeName: 'InvalidBSON' });

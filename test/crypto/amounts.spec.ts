@@ -6,7 +6,8 @@ import { ExtendedPublicKey } from '../../src/features/crypto/bip32/xpub.js';
 import { addressOfPublicKey } from '../../src/features/crypto/viem/addresses.js';
 import { cryptoForFiat, fromBaseUnits, toBaseUnits } from '../../src/features/crypto/viem/amounts.js';
 
-const decimalString = (units: bigint, places: number) => (places === 0 ? units.toString() : fromBaseUnits(units, places));
+const decimalString = (units: bigint, places: number) =>
+  places === 0 ? units.toString() : fromBaseUnits(units, places);
 
 describe('crypto amounts: exact integer arithmetic', () => {
   it('prices a fiat amount in the fewest base units worth at least that much, for any amount and price', () => {
@@ -43,14 +44,18 @@ describe('crypto amounts: exact integer arithmetic', () => {
 });
 
 describe('deposit addresses from an xpub', () => {
-  it('match the addresses of the privately derived keys (m/44\'/60\'/0\'/0/i) for random seeds and indices', () => {
+  it("match the addresses of the privately derived keys (m/44'/60'/0'/0/i) for random seeds and indices", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 16, maxLength: 64 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed, index) => {
-        const account = HDKey.fromMasterSeed(seed).derive("m/44'/60'/0'");
-        const fromXpub = addressOfPublicKey(ExtendedPublicKey.parse(account.publicExtendedKey).publicKeyAt(index));
-        const fromPrivate = privateKeyToAddress(bytesToHex(account.deriveChild(0).deriveChild(index).privateKey!));
-        expect(fromXpub).toBe(fromPrivate);
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 64 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (seed, index) => {
+          const account = HDKey.fromMasterSeed(seed).derive("m/44'/60'/0'");
+          const fromXpub = addressOfPublicKey(ExtendedPublicKey.parse(account.publicExtendedKey).publicKeyAt(index));
+          const fromPrivate = privateKeyToAddress(bytesToHex(account.deriveChild(0).deriveChild(index).privateKey!));
+          expect(fromXpub).toBe(fromPrivate);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -20,32 +20,39 @@ describe('crypto API: quotes, deposits, validation, ownership, pagination, OpenA
     ['ETH', '15000', 'JPY', '468123', 0, 18],
     ['ETH', '0.01', 'EUR', '2890.10', 2, 18],
     ['USDC', '50.00', 'USD', '0.9998', 2, 6],
-  ] as const)('quotes %s for %s %s exactly, rounding up to the asset’s smallest unit', async (asset, fiatAmount, fiatCurrency, price, fd, decimals) => {
-    const before = Date.now();
-    const res = await h.as('quinn', 'POST', '/v1/crypto/quotes', { asset, fiatAmount, fiatCurrency: fiatCurrency.toLowerCase() });
-    expect(res.status).toBe(201);
-    const units = expectedUnits(fiatAmount, fd, price, decimals);
-    expect(res.body).toEqual({
-      id: expect.stringMatching(/^[0-9a-f]{24}$/),
-      asset,
-      fiatAmount,
-      fiatCurrency,
-      cryptoAmount: formatUnits(units, decimals),
-      cryptoAmountBaseUnits: units.toString(),
-      rate: price,
-      rateAt: expect.any(String),
-      expiresAt: expect.any(String),
-    });
-    // Worth at least the fiat amount, and one base unit less would not be: units·P·10^fd ≥ F·10^(pd+decimals).
-    const pd = price.split('.')[1]?.length ?? 0;
-    const paid = (u: bigint) => u * parseUnits(price, pd) * 10n ** BigInt(fd);
-    const owed = parseUnits(fiatAmount, fd) * 10n ** BigInt(pd + decimals);
-    expect(paid(units) >= owed).toBe(true);
-    expect(paid(units - 1n) < owed).toBe(true);
-    const ttl = Date.parse(res.body.expiresAt) - before;
-    expect(ttl).toBeGreaterThanOrEqual(59_000);
-    expect(ttl).toBeLessThanOrEqual(61_000);
-  });
+  ] as const)(
+    'quotes %s for %s %s exactly, rounding up to the asset’s smallest unit',
+    async (asset, fiatAmount, fiatCurrency, price, fd, decimals) => {
+      const before = Date.now();
+      const res = await h.as('quinn', 'POST', '/v1/crypto/quotes', {
+        asset,
+        fiatAmount,
+        fiatCurrency: fiatCurrency.toLowerCase(),
+      });
+      expect(res.status).toBe(201);
+      const units = expectedUnits(fiatAmount, fd, price, decimals);
+      expect(res.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f]{24}$/),
+        asset,
+        fiatAmount,
+        fiatCurrency,
+        cryptoAmount: formatUnits(units, decimals),
+        cryptoAmountBaseUnits: units.toString(),
+        rate: price,
+        rateAt: expect.any(String),
+        expiresAt: expect.any(String),
+      });
+      // Worth at least the fiat amount, and one base unit less would not be: units·P·10^fd ≥ F·10^(pd+decimals).
+      const pd = price.split('.')[1]?.length ?? 0;
+      const paid = (u: bigint) => u * parseUnits(price, pd) * 10n ** BigInt(fd);
+      const owed = parseUnits(fiatAmount, fd) * 10n ** BigInt(pd + decimals);
+      expect(paid(units) >= owed).toBe(true);
+      expect(paid(units - 1n) < owed).toBe(true);
+      const ttl = Date.parse(res.body.expiresAt) - before;
+      expect(ttl).toBeGreaterThanOrEqual(59_000);
+      expect(ttl).toBeLessThanOrEqual(61_000);
+    },
+  );
 
   it.each([
     [{ asset: 'BTC', fiatAmount: '10.00', fiatCurrency: 'USD' }, 'asset'],
@@ -68,17 +75,29 @@ describe('crypto API: quotes, deposits, validation, ownership, pagination, OpenA
   });
 
   it('answers 422 naming fiatCurrency when the feed has no price for the pair', async () => {
-    const res = await h.as('quinn', 'POST', '/v1/crypto/quotes', { asset: 'USDC', fiatAmount: '10', fiatCurrency: 'CHF' });
+    const res = await h.as('quinn', 'POST', '/v1/crypto/quotes', {
+      asset: 'USDC',
+      fiatAmount: '10',
+      fiatCurrency: 'CHF',
+    });
     expect(res.status).toBe(422);
     expect(res.body.errors).toEqual([{ field: 'fiatCurrency', message: expect.stringContaining('USDC') }]);
   });
 
   it('opens one deposit per quote: someone else’s quote is 404, a used one 409, a bad id 400', async () => {
-    const quote = (await h.as('erin', 'POST', '/v1/crypto/quotes', { asset: 'ETH', fiatAmount: '25.00', fiatCurrency: 'USD' })).body;
+    const quote = (
+      await h.as('erin', 'POST', '/v1/crypto/quotes', { asset: 'ETH', fiatAmount: '25.00', fiatCurrency: 'USD' })
+    ).body;
     expect((await h.as('frank', 'POST', '/v1/crypto/deposits', { quoteId: quote.id })).status).toBe(404);
     const first = await h.as('erin', 'POST', '/v1/crypto/deposits', { quoteId: quote.id });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ quoteId: quote.id, asset: 'ETH', amount: quote.cryptoAmount, status: 'awaiting_payment', address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/) });
+    expect(first.body).toMatchObject({
+      quoteId: quote.id,
+      asset: 'ETH',
+      amount: quote.cryptoAmount,
+      status: 'awaiting_payment',
+      address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
+    });
     const again = await h.as('erin', 'POST', '/v1/crypto/deposits', { quoteId: quote.id });
     expect(again.status).toBe(409);
     expect(again.body.detail).toContain(first.body.id);
@@ -88,13 +107,18 @@ describe('crypto API: quotes, deposits, validation, ownership, pagination, OpenA
     expect(await h.db.collection('crypto_deposits').countDocuments({ quoteId: quote.id })).toBe(1);
 
     expect((await h.as('frank', 'GET', `/v1/crypto/deposits/${first.body.id}`)).status).toBe(404);
-    expect((await h.as('erin', 'GET', `/v1/crypto/deposits/${first.body.id}`)).body).toMatchObject({ id: first.body.id, status: 'awaiting_payment' });
+    expect((await h.as('erin', 'GET', `/v1/crypto/deposits/${first.body.id}`)).body).toMatchObject({
+      id: first.body.id,
+      status: 'awaiting_payment',
+    });
     expect((await h.as('erin', 'GET', '/v1/crypto/deposits/zzz')).status).toBe(400);
     expect((await call(`${h.app.url}/v1/crypto/deposits`)).status).toBe(401);
   });
 
   it('replays a retried POST with the same Idempotency-Key instead of opening a second deposit', async () => {
-    const quote = (await h.as('ivy', 'POST', '/v1/crypto/quotes', { asset: 'USDC', fiatAmount: '5', fiatCurrency: 'USD' })).body;
+    const quote = (
+      await h.as('ivy', 'POST', '/v1/crypto/quotes', { asset: 'USDC', fiatAmount: '5', fiatCurrency: 'USD' })
+    ).body;
     const headers = { ...(await bearer('ivy')), 'idempotency-key': 'deposit-ivy-1' };
     const a = await call(`${h.app.url}/v1/crypto/deposits`, { method: 'POST', headers, json: { quoteId: quote.id } });
     const b = await call(`${h.app.url}/v1/crypto/deposits`, { method: 'POST', headers, json: { quoteId: quote.id } });
@@ -126,7 +150,9 @@ describe('crypto API: quotes, deposits, validation, ownership, pagination, OpenA
 
   it('documents every crypto route, its DTOs and problem answers in /docs', async () => {
     const doc = (await call(`${h.app.url}/docs/json`)).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/crypto/quotes', '/v1/crypto/deposits', '/v1/crypto/deposits/{id}']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/crypto/quotes', '/v1/crypto/deposits', '/v1/crypto/deposits/{id}']),
+    );
     const quote = doc.paths['/v1/crypto/quotes'].post;
     expect(quote.responses['201'].content['application/json'].schema.$ref).toMatch(/QuoteDto/);
     for (const status of ['400', '401', '409', '422', '503']) expect(quote.responses[status]).toBeDefined();
@@ -134,7 +160,15 @@ describe('crypto API: quotes, deposits, validation, ownership, pagination, OpenA
     expect(deposit.responses['201'].content['application/json'].schema.$ref).toMatch(/DepositDto/);
     expect(deposit.responses['404'].content['application/problem+json']).toBeDefined();
     expect(doc.paths['/v1/crypto/deposits/{id}'].get.responses['404']).toBeDefined();
-    expect(doc.components.schemas.CreateQuoteDto.required).toEqual(expect.arrayContaining(['asset', 'fiatAmount', 'fiatCurrency']));
-    expect(doc.components.schemas.DepositDto.properties.status.enum).toEqual(['awaiting_payment', 'underpaid', 'detected', 'confirmed', 'expired']);
+    expect(doc.components.schemas.CreateQuoteDto.required).toEqual(
+      expect.arrayContaining(['asset', 'fiatAmount', 'fiatCurrency']),
+    );
+    expect(doc.components.schemas.DepositDto.properties.status.enum).toEqual([
+      'awaiting_payment',
+      'underpaid',
+      'detected',
+      'confirmed',
+      'expired',
+    ]);
   });
 });

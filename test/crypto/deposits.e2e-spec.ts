@@ -14,12 +14,19 @@ describe('crypto deposits on a local EVM node', () => {
   beforeAll(async () => (h = await bootCrypto('crypto_deposits')), 120_000);
   afterAll(async () => h?.close());
 
-  const indexOf = async (id: string) => (await h.db.collection('crypto_deposits').findOne({ _id: new ObjectId(id) }))!.index as number;
+  const indexOf = async (id: string) =>
+    (await h.db.collection('crypto_deposits').findOne({ _id: new ObjectId(id) }))!.index as number;
 
   it('gives each deposit a fresh address derived from the xpub, which the seed holder can spend from', async () => {
     const a = await h.openDeposit('alice', 'ETH', '10.00');
     const b = await h.openDeposit('alice', 'ETH', '10.00');
-    expect(a).toMatchObject({ asset: 'ETH', status: 'awaiting_payment', received: '0', confirmations: 0, transfers: [] });
+    expect(a).toMatchObject({
+      asset: 'ETH',
+      status: 'awaiting_payment',
+      received: '0',
+      confirmations: 0,
+      transfers: [],
+    });
     expect(a.address).not.toBe(b.address);
     const [ia, ib] = [await indexOf(a.id), await indexOf(b.id)];
     expect(ib).not.toBe(ia);
@@ -43,7 +50,16 @@ describe('crypto deposits on a local EVM node', () => {
       payment: 'exact',
       confirmations: 1,
       requiredConfirmations: 3,
-      transfers: [{ txHash: sent.hash, logIndex: -1, blockNumber: sent.blockNumber, amount: d.amount, confirmations: 1, late: false }],
+      transfers: [
+        {
+          txHash: sent.hash,
+          logIndex: -1,
+          blockNumber: sent.blockNumber,
+          amount: d.amount,
+          confirmations: 1,
+          late: false,
+        },
+      ],
     });
 
     await h.chain.node.mine(1);
@@ -66,7 +82,12 @@ describe('crypto deposits on a local EVM node', () => {
       received: parseEther(d.amount).toString(),
       payment: 'exact',
       status: 'detected',
-      transfer: { txHash: sent.hash, logIndex: -1, amount: parseEther(d.amount).toString(), blockNumber: sent.blockNumber },
+      transfer: {
+        txHash: sent.hash,
+        logIndex: -1,
+        amount: parseEther(d.amount).toString(),
+        blockNumber: sent.blockNumber,
+      },
     });
     const [done] = await h.events({ type: 'crypto.deposit.confirmed', aggregateId: d.id });
     expect(done!.payload).toMatchObject({ status: 'confirmed', confirmations: 3, excess: '0', txHashes: [sent.hash] });
@@ -84,21 +105,39 @@ describe('crypto deposits on a local EVM node', () => {
     await h.chain.sendEth(d.address, 10n ** 18n); // ETH to a USDC deposit: not what was asked
     const first = await h.chain.sendUsdc(d.address, units / 2n);
     await h.follow();
-    expect(await h.deposit('carol', d.id)).toMatchObject({ status: 'underpaid', payment: 'under', received: fmt(units / 2n), transfers: [{ txHash: first.hash }] });
+    expect(await h.deposit('carol', d.id)).toMatchObject({
+      status: 'underpaid',
+      payment: 'under',
+      received: fmt(units / 2n),
+      transfers: [{ txHash: first.hash }],
+    });
     const [under] = await h.events({ type: 'crypto.deposit.detected', aggregateId: d.id });
-    expect(under!.payload).toMatchObject({ payment: 'under', status: 'underpaid', transfer: { amount: (units / 2n).toString() } });
+    expect(under!.payload).toMatchObject({
+      payment: 'under',
+      status: 'underpaid',
+      transfer: { amount: (units / 2n).toString() },
+    });
     expect(under!.payload.transfer.logIndex).toBeGreaterThanOrEqual(0);
 
     const topUp = units - units / 2n + 1_000_000n; // one USDC too much
     const second = await h.chain.sendUsdc(d.address, topUp, h.chain.accounts[2]);
     await h.follow();
-    expect(await h.deposit('carol', d.id)).toMatchObject({ status: 'detected', payment: 'over', received: fmt(units + 1_000_000n), confirmations: 1 });
+    expect(await h.deposit('carol', d.id)).toMatchObject({
+      status: 'detected',
+      payment: 'over',
+      received: fmt(units + 1_000_000n),
+      confirmations: 1,
+    });
 
     await h.chain.node.mine(2);
     await h.follow();
     expect(await h.deposit('carol', d.id)).toMatchObject({ status: 'confirmed', payment: 'over', confirmations: 3 });
     const [done] = await h.events({ type: 'crypto.deposit.confirmed', aggregateId: d.id });
-    expect(done!.payload).toMatchObject({ excess: '1000000', received: (units + 1_000_000n).toString(), txHashes: [first.hash, second.hash] });
+    expect(done!.payload).toMatchObject({
+      excess: '1000000',
+      received: (units + 1_000_000n).toString(),
+      txHashes: [first.hash, second.hash],
+    });
     expect(await h.chain.usdcBalance(d.address)).toBe(units + 1_000_000n);
   });
 
@@ -114,13 +153,26 @@ describe('crypto deposits on a local EVM node', () => {
     await h.chain.node.revert(snapshot);
     await h.chain.node.mine(4);
     await h.follow();
-    expect(await h.deposit('dave', d.id)).toMatchObject({ status: 'awaiting_payment', received: '0', payment: 'none', confirmations: 0, transfers: [] });
+    expect(await h.deposit('dave', d.id)).toMatchObject({
+      status: 'awaiting_payment',
+      received: '0',
+      payment: 'none',
+      confirmations: 0,
+      transfers: [],
+    });
     const [rolledBack] = await h.events({ type: 'crypto.deposit.rolledBack', aggregateId: d.id });
-    expect(rolledBack!.payload).toMatchObject({ status: 'awaiting_payment', received: '0', removedTxHashes: [sent.hash] });
+    expect(rolledBack!.payload).toMatchObject({
+      status: 'awaiting_payment',
+      received: '0',
+      removedTxHashes: [sent.hash],
+    });
 
     const again = await h.chain.sendEth(d.address, parseEther(d.amount));
     await h.follow();
-    expect(await h.deposit('dave', d.id)).toMatchObject({ status: 'detected', transfers: [{ txHash: again.hash, blockNumber: again.blockNumber }] });
+    expect(await h.deposit('dave', d.id)).toMatchObject({
+      status: 'detected',
+      transfers: [{ txHash: again.hash, blockNumber: again.blockNumber }],
+    });
     await h.chain.node.mine(2);
     await h.follow();
     expect(await h.deposit('dave', d.id)).toMatchObject({ status: 'confirmed' });

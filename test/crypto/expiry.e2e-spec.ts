@@ -9,13 +9,18 @@ import { bootCrypto, type CryptoHarness } from './support/crypto-app.js';
  */
 describe('crypto deadlines: expired quotes and deposits, late payments', () => {
   let h: CryptoHarness;
-  beforeAll(async () => (h = await bootCrypto('crypto_expiry', { CRYPTO_QUOTE_TTL_MS: '5000', CRYPTO_DEPOSIT_TTL_MS: '8000' })), 120_000);
+  beforeAll(
+    async () => (h = await bootCrypto('crypto_expiry', { CRYPTO_QUOTE_TTL_MS: '5000', CRYPTO_DEPOSIT_TTL_MS: '8000' })),
+    120_000,
+  );
   afterAll(async () => h?.close());
 
   const untilPast = async (iso: string) => sleep(Math.max(0, Date.parse(iso) - Date.now()) + 1100);
 
   it('refuses a deposit for an expired quote with 422 and writes nothing', async () => {
-    const quote = (await h.as('olga', 'POST', '/v1/crypto/quotes', { asset: 'ETH', fiatAmount: '10', fiatCurrency: 'USD' })).body;
+    const quote = (
+      await h.as('olga', 'POST', '/v1/crypto/quotes', { asset: 'ETH', fiatAmount: '10', fiatCurrency: 'USD' })
+    ).body;
     await untilPast(quote.expiresAt);
     const res = await h.as('olga', 'POST', '/v1/crypto/deposits', { quoteId: quote.id });
     expect(res.status).toBe(422);
@@ -48,10 +53,23 @@ describe('crypto deadlines: expired quotes and deposits, late payments', () => {
 
     await h.chain.node.mine(3);
     await h.follow();
-    expect(await h.deposit('pia', unpaid.id)).toMatchObject({ status: 'expired', received: '0', payment: 'none', expiredAt: expect.any(String) });
-    expect(await h.deposit('pia', under.id)).toMatchObject({ status: 'expired', payment: 'under', received: fmt6(underUnits) });
+    expect(await h.deposit('pia', unpaid.id)).toMatchObject({
+      status: 'expired',
+      received: '0',
+      payment: 'none',
+      expiredAt: expect.any(String),
+    });
+    expect(await h.deposit('pia', under.id)).toMatchObject({
+      status: 'expired',
+      payment: 'under',
+      received: fmt6(underUnits),
+    });
     expect(await h.deposit('pia', paid.id)).toMatchObject({ status: 'confirmed', payment: 'exact' });
-    expect(await h.deposit('pia', late.id)).toMatchObject({ status: 'expired', received: '0', transfers: [{ late: true }] });
+    expect(await h.deposit('pia', late.id)).toMatchObject({
+      status: 'expired',
+      received: '0',
+      transfers: [{ late: true }],
+    });
 
     const [underExpired] = await h.events({ type: 'crypto.deposit.expired', aggregateId: under.id });
     expect(underExpired!.payload).toMatchObject({ received: underUnits.toString(), shortfall: '1', payment: 'under' });
@@ -59,13 +77,19 @@ describe('crypto deadlines: expired quotes and deposits, late payments', () => {
     expect(unpaidExpired!.payload).toMatchObject({ received: '0', shortfall: parseEther(unpaid.amount).toString() });
     await h.events({ type: 'crypto.deposit.expired', aggregateId: late.id });
     await h.events({ type: 'crypto.deposit.confirmed', aggregateId: paid.id });
-    expect(await h.db.collection('test_crypto_events').countDocuments({ aggregateId: late.id, type: 'crypto.deposit.detected' })).toBe(0);
+    expect(
+      await h.db
+        .collection('test_crypto_events')
+        .countDocuments({ aggregateId: late.id, type: 'crypto.deposit.detected' }),
+    ).toBe(0);
 
     // Expired is final: a payment now is not watched any more.
     await h.chain.sendEth(unpaid.address, parseEther(unpaid.amount));
     await h.follow();
     expect(await h.deposit('pia', unpaid.id)).toMatchObject({ status: 'expired', transfers: [] });
-    const list = (await h.as('pia', 'GET', '/v1/crypto/deposits?status=expired')).body.items.map((d: { id: string }) => d.id);
+    const list = (await h.as('pia', 'GET', '/v1/crypto/deposits?status=expired')).body.items.map(
+      (d: { id: string }) => d.id,
+    );
     expect(list.sort()).toEqual([unpaid.id, under.id, late.id].sort());
   });
 });

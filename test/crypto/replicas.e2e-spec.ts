@@ -61,12 +61,20 @@ describe('crypto across two replicas', () => {
   });
 
   const as = async (i: number, user: string, method: string, path: string, json?: unknown) =>
-    call(`${replicas[i % 2]!.url}${path}`, { method, headers: await bearer(user), ...(json !== undefined ? { json } : {}) });
-  const quote = (i: number, asset = 'ETH', user = `u${i}`) => as(i, user, 'POST', '/v1/crypto/quotes', { asset, fiatAmount: '100.00', fiatCurrency: 'USD' });
+    call(`${replicas[i % 2]!.url}${path}`, {
+      method,
+      headers: await bearer(user),
+      ...(json !== undefined ? { json } : {}),
+    });
+  const quote = (i: number, asset = 'ETH', user = `u${i}`) =>
+    as(i, user, 'POST', '/v1/crypto/quotes', { asset, fiatAmount: '100.00', fiatCurrency: 'USD' });
 
   it('calls the price feed once per pair per TTL for concurrent quotes on both replicas', async () => {
     feed.delayMs = 300;
-    const results = await Promise.all([...Array.from({ length: 40 }, (_, i) => quote(i)), ...Array.from({ length: 20 }, (_, i) => quote(i, 'USDC'))]);
+    const results = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => quote(i)),
+      ...Array.from({ length: 20 }, (_, i) => quote(i, 'USDC')),
+    ]);
     expect(results.map((r) => r.status)).toEqual(Array(60).fill(201));
     expect(feed.requestsFor('ETH-USD')).toBe(1);
     expect(feed.requestsFor('USDC-USD')).toBe(1);
@@ -87,7 +95,9 @@ describe('crypto across two replicas', () => {
     feed.mode = 'error';
     await sleep(Math.max(0, fetchedAt + TTL + 100 - Date.now()));
     const stale = await Promise.all(Array.from({ length: 20 }, (_, i) => quote(i)));
-    expect(stale.every((r) => r.status === 201 && r.body.rate === fresh.rate && r.body.rateAt === fresh.rateAt)).toBe(true);
+    expect(stale.every((r) => r.status === 201 && r.body.rate === fresh.rate && r.body.rateAt === fresh.rateAt)).toBe(
+      true,
+    );
     expect(feed.requestsFor('ETH-USD')).toBe(calls + 1);
     // Marked down for one TTL: more quotes meanwhile do not call the feed again.
     expect((await quote(1)).body.rateAt).toBe(fresh.rateAt);
@@ -106,23 +116,36 @@ describe('crypto across two replicas', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(refused.headers.get('retry-after')).toBeTruthy();
-    expect(refused.body).toMatchObject({ type: 'urn:keel:problem:service-unavailable', detail: expect.stringContaining('price feed') });
+    expect(refused.body).toMatchObject({
+      type: 'urn:keel:problem:service-unavailable',
+      detail: expect.stringContaining('price feed'),
+    });
 
     feed.mode = 'up';
-    const back = await waitFor(async () => {
-      const r = await quote(0);
-      return r.status === 201 ? r : undefined;
-    }, { timeoutMs: TTL * 3, what: 'quotes to work again after the feed recovered' });
+    const back = await waitFor(
+      async () => {
+        const r = await quote(0);
+        return r.status === 201 ? r : undefined;
+      },
+      { timeoutMs: TTL * 3, what: 'quotes to work again after the feed recovered' },
+    );
     expect(Date.parse(back.body.rateAt)).toBeGreaterThan(fetchedAt);
   });
 
   it('gives 100 simultaneous deposits on both replicas 100 distinct addresses from distinct indices', async () => {
-    const quotes = await Promise.all(Array.from({ length: 100 }, (_, i) => quote(i, i % 2 ? 'USDC' : 'ETH', `payer${i}`)));
+    const quotes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => quote(i, i % 2 ? 'USDC' : 'ETH', `payer${i}`)),
+    );
     expect(quotes.every((q) => q.status === 201)).toBe(true);
-    const deposits = await Promise.all(quotes.map((q, i) => as(i, `payer${i}`, 'POST', '/v1/crypto/deposits', { quoteId: q.body.id })));
+    const deposits = await Promise.all(
+      quotes.map((q, i) => as(i, `payer${i}`, 'POST', '/v1/crypto/deposits', { quoteId: q.body.id })),
+    );
     expect(deposits.map((d) => d.status)).toEqual(Array(100).fill(201));
     expect(new Set(deposits.map((d) => d.body.address)).size).toBe(100);
-    const docs = await db.collection('crypto_deposits').find({ ownerId: /^payer/ }).toArray();
+    const docs = await db
+      .collection('crypto_deposits')
+      .find({ ownerId: /^payer/ })
+      .toArray();
     expect(new Set(docs.map((d) => d.index)).size).toBe(100);
     for (const d of docs) expect(wallet.signer(d.index as number).address.toLowerCase()).toBe(d.address);
   }, 120_000);
@@ -131,15 +154,21 @@ describe('crypto across two replicas', () => {
     const q = (await quote(0, 'ETH', 'cron-user')).body;
     const d = (await as(1, 'cron-user', 'POST', '/v1/crypto/deposits', { quoteId: q.id })).body;
     await chain.sendEth(d.address, parseEther(d.amount));
-    await waitFor(async () => (await as(0, 'cron-user', 'GET', `/v1/crypto/deposits/${d.id}`)).body.status === 'detected', {
-      timeoutMs: 20_000,
-      what: 'the cron to detect the payment',
-    });
+    await waitFor(
+      async () => (await as(0, 'cron-user', 'GET', `/v1/crypto/deposits/${d.id}`)).body.status === 'detected',
+      {
+        timeoutMs: 20_000,
+        what: 'the cron to detect the payment',
+      },
+    );
     await chain.node.mine(1);
-    const done = await waitFor(async () => {
-      const r = await as(1, 'cron-user', 'GET', `/v1/crypto/deposits/${d.id}`);
-      return r.body.status === 'confirmed' ? r.body : undefined;
-    }, { timeoutMs: 20_000, what: 'the cron to confirm the deposit' });
+    const done = await waitFor(
+      async () => {
+        const r = await as(1, 'cron-user', 'GET', `/v1/crypto/deposits/${d.id}`);
+        return r.body.status === 'confirmed' ? r.body : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the cron to confirm the deposit' },
+    );
     expect(done).toMatchObject({ received: d.amount, confirmations: 2, payment: 'exact' });
     const runs = await db.collection('cron_runs').find({ name: 'crypto.follow-chain' }).toArray();
     expect(runs.length).toBeGreaterThan(0);

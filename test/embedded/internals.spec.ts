@@ -58,9 +58,17 @@ describe('embedded mongo internals', () => {
     coll.createIndex({ v: 2, key: { a: 1, b: 1 }, name: 'a_1_b_1' });
     for (let i = 0; i < 100; i++) coll.insert(keyOf(i), { _id: i, a: i % 10, b: 'x' });
     expect(plan(coll, { _id: { $in: [1, 2] } })).toMatchObject({ stage: 'IDHACK', keysExamined: 2 });
-    expect(plan(coll, { a: 3, b: { $eq: 'x' } })).toMatchObject({ stage: 'IXSCAN', indexName: 'a_1_b_1', keysExamined: 10 });
+    expect(plan(coll, { a: 3, b: { $eq: 'x' } })).toMatchObject({
+      stage: 'IXSCAN',
+      indexName: 'a_1_b_1',
+      keysExamined: 10,
+    });
     expect(plan(coll, { a: 3 }).stage).toBe('COLLSCAN');
-    expect([...equalities({ a: 1, b: { $in: [1, 2] }, $and: [{ c: 'x' }], d: { $gt: 1 } }).keys()]).toEqual(['a', 'b', 'c']);
+    expect([...equalities({ a: 1, b: { $in: [1, 2] }, $and: [{ c: 'x' }], d: { $gt: 1 } }).keys()]).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 
   it('derives index keys like MongoDB equality: ObjectId by value, arrays fanned out', () => {

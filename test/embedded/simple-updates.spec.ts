@@ -22,10 +22,7 @@ function viaMingo(doc: Doc, modifier: Doc): { doc?: string; error?: true } {
   return { doc: JSON.stringify(next) };
 }
 
-function viaApplyUpdate(
-  doc: Doc,
-  modifier: Doc,
-): { doc?: string; error?: true } {
+function viaApplyUpdate(doc: Doc, modifier: Doc): { doc?: string; error?: true } {
   try {
     return { doc: JSON.stringify(applyUpdate(doc, modifier).doc) };
   } catch {
@@ -34,33 +31,13 @@ function viaApplyUpdate(
 }
 
 const key = fc.constantFrom('a', 'b', 'c');
-const path = fc
-  .array(key, { minLength: 1, maxLength: 3 })
-  .map((p) => p.join('.'));
-const scalar = fc.oneof(
-  fc.integer({ min: -5, max: 5 }),
-  fc.string({ maxLength: 2 }),
-  fc.constant(null),
-  fc.boolean(),
-);
-const value = fc.oneof(
-  scalar,
-  fc.dictionary(key, scalar, { maxKeys: 2 }),
-  fc.array(scalar, { maxLength: 2 }),
-);
+const path = fc.array(key, { minLength: 1, maxLength: 3 }).map((p) => p.join('.'));
+const scalar = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.string({ maxLength: 2 }), fc.constant(null), fc.boolean());
+const value = fc.oneof(scalar, fc.dictionary(key, scalar, { maxKeys: 2 }), fc.array(scalar, { maxLength: 2 }));
 const { node: tree } = fc.letrec((tie) => ({
-  node: fc.dictionary(
-    key,
-    fc.oneof(
-      { depthSize: 'small' },
-      scalar,
-      tie('node'),
-      fc.array(scalar, { maxLength: 2 }),
-    ),
-    {
-      maxKeys: 3,
-    },
-  ),
+  node: fc.dictionary(key, fc.oneof({ depthSize: 'small' }, scalar, tie('node'), fc.array(scalar, { maxLength: 2 })), {
+    maxKeys: 3,
+  }),
 }));
 const modifier = fc
   .record(
@@ -88,14 +65,11 @@ describe('embedded mongo: plain $set/$unset/$inc without mingo', () => {
   });
 
   it('creates parents, increments from zero and leaves missing paths alone', () => {
-    const { doc, modified } = applyUpdate(
-      { _id: 1, n: 1, deep: { x: 1 }, old: 1 },
-      {
-        $set: { 'deep.a.b': 2, z: { k: [1] } },
-        $inc: { n: 2, m: 3 },
-        $unset: { 'gone.x': '', old: '' },
-      } as Doc,
-    );
+    const { doc, modified } = applyUpdate({ _id: 1, n: 1, deep: { x: 1 }, old: 1 }, {
+      $set: { 'deep.a.b': 2, z: { k: [1] } },
+      $inc: { n: 2, m: 3 },
+      $unset: { 'gone.x': '', old: '' },
+    } as Doc);
     expect(modified).toBe(true);
     expect(JSON.stringify(doc)).toBe(
       JSON.stringify({

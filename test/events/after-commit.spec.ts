@@ -22,12 +22,8 @@ describe('afterCommit', () => {
     const s = fakeSession();
     const seen: number[][] = [];
     s.startTransaction();
-    afterCommit(s as unknown as ClientSession, [1, 2], (items) =>
-      seen.push(items),
-    );
-    afterCommit(s as unknown as ClientSession, [3], (items) =>
-      seen.push(items),
-    );
+    afterCommit(s as unknown as ClientSession, [1, 2], (items) => seen.push(items));
+    afterCommit(s as unknown as ClientSession, [3], (items) => seen.push(items));
     expect(seen).toEqual([]);
     await s.commitTransaction();
     expect(seen).toEqual([[1, 2, 3]]);
@@ -39,18 +35,12 @@ describe('afterCommit', () => {
     const s = fakeSession();
     const seen: number[][] = [];
     s.startTransaction();
-    afterCommit(s as unknown as ClientSession, [1], (items) =>
-      seen.push(items),
-    );
+    afterCommit(s as unknown as ClientSession, [1], (items) => seen.push(items));
     await s.abortTransaction();
     s.startTransaction();
-    afterCommit(s as unknown as ClientSession, [2], (items) =>
-      seen.push(items),
-    );
+    afterCommit(s as unknown as ClientSession, [2], (items) => seen.push(items));
     s.startTransaction(); // a retry starts over
-    afterCommit(s as unknown as ClientSession, [3], (items) =>
-      seen.push(items),
-    );
+    afterCommit(s as unknown as ClientSession, [3], (items) => seen.push(items));
     await s.commitTransaction();
     expect(seen).toEqual([[3]]);
   });
@@ -59,13 +49,9 @@ describe('afterCommit', () => {
     const s = fakeSession();
     const seen: number[][] = [];
     s.startTransaction();
-    afterCommit(s as unknown as ClientSession, [7], (items) =>
-      seen.push(items),
-    );
+    afterCommit(s as unknown as ClientSession, [7], (items) => seen.push(items));
     s.failCommit = true;
-    await expect(s.commitTransaction()).rejects.toThrow(
-      'UnknownTransactionCommitResult',
-    );
+    await expect(s.commitTransaction()).rejects.toThrow('UnknownTransactionCommitResult');
     expect(seen).toEqual([]);
     await s.commitTransaction();
     expect(seen).toEqual([[7]]);

@@ -21,51 +21,37 @@ describe('event bus (in process)', () => {
   let widgets: WidgetService;
 
   const effects = (ids: string[], subscriber = 'test.audit') =>
-    db
-      .collection('test_effects')
-      .countDocuments({ eventId: { $in: ids }, subscriber });
+    db.collection('test_effects').countDocuments({ eventId: { $in: ids }, subscriber });
 
   beforeAll(async () => {
-    app = await bootInProcess(
-      'events_bus',
-      { EVENTS_SWEEP_INTERVAL_MS: '200', EVENTS_SWEEP_GRACE_MS: '500' },
-      [(r) => WidgetsFeature.forRole(r)],
-    );
+    app = await bootInProcess('events_bus', { EVENTS_SWEEP_INTERVAL_MS: '200', EVENTS_SWEEP_GRACE_MS: '500' }, [
+      (r) => WidgetsFeature.forRole(r),
+    ]);
     db = app.app.get(getConnectionToken());
     widgets = app.app.get(WidgetService);
   });
   afterAll(() => app?.close());
 
   it('delivers a committed event to every subscriber once, with the request context', async () => {
-    const ids = await RequestContext.run(
-      { correlationId: 'corr-42', actorId: 'user-7' },
-      () => widgets.create(3),
-    );
+    const ids = await RequestContext.run({ correlationId: 'corr-42', actorId: 'user-7' }, () => widgets.create(3));
     await waitFor(
       async () =>
         (await effects(ids)) === 3 &&
-        (await db
-          .collection('test_provider_calls')
-          .countDocuments({ eventId: { $in: ids } })) === 3,
+        (await db.collection('test_provider_calls').countDocuments({ eventId: { $in: ids } })) === 3,
       { what: 'effects' },
     );
     const docs = await db
       .collection('test_effects')
       .find({ eventId: { $in: ids } })
       .toArray();
-    expect(docs.map((d) => [d.correlationId, d.actorId])).toEqual(
-      Array(3).fill(['corr-42', 'user-7']),
-    );
+    expect(docs.map((d) => [d.correlationId, d.actorId])).toEqual(Array(3).fill(['corr-42', 'user-7']));
     // The relay batches its publication marks for a fraction of the sweep's grace.
     const outboxOf = () =>
       db
         .collection('events_outbox')
         .find({ _id: { $in: ids as never[] } })
         .toArray();
-    await waitFor(
-      async () => (await outboxOf()).every((r) => r.publishedAt),
-      { what: 'publication marks' },
-    );
+    await waitFor(async () => (await outboxOf()).every((r) => r.publishedAt), { what: 'publication marks' });
     const outbox = await outboxOf();
     expect(outbox[0]).toMatchObject({
       correlationId: 'corr-42',
@@ -89,10 +75,7 @@ describe('event bus (in process)', () => {
     expect(res.status).toBe(202);
     const { ids } = (await res.json()) as { ids: string[] };
     const effect = await waitFor(
-      () =>
-        db
-          .collection('test_effects')
-          .findOne({ eventId: ids[0], subscriber: 'test.audit' }),
+      () => db.collection('test_effects').findOne({ eventId: ids[0], subscriber: 'test.audit' }),
       { what: 'effect' },
     );
     expect(effect).toMatchObject({
@@ -100,9 +83,10 @@ describe('event bus (in process)', () => {
       actorId: 'user-9',
       logCorrelationId: 'corr-http-1',
     });
-    expect(
-      await db.collection('events_outbox').findOne({ _id: ids[0] as never }),
-    ).toMatchObject({ correlationId: 'corr-http-1', actorId: 'user-9' });
+    expect(await db.collection('events_outbox').findOne({ _id: ids[0] as never })).toMatchObject({
+      correlationId: 'corr-http-1',
+      actorId: 'user-9',
+    });
   });
 
   it('refuses to publish outside a transaction, and writes nothing when the transaction aborts', async () => {
@@ -129,9 +113,7 @@ describe('event bus (in process)', () => {
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    expect(
-      await db.collection('events_outbox').countDocuments({ _id: id as never }),
-    ).toBe(0);
+    expect(await db.collection('events_outbox').countDocuments({ _id: id as never })).toBe(0);
   });
 
   it('a redelivered event does not repeat its effects (inbox)', async () => {
@@ -143,15 +125,10 @@ describe('event bus (in process)', () => {
     const duplicates = signals.counters.handled;
     const queues = app.app.get(EventQueues);
     await (await queues.of('test.audit').getJob(`${id}@test.audit`))?.remove();
-    const record = await db
-      .collection('events_outbox')
-      .findOne({ _id: id as never });
+    const record = await db.collection('events_outbox').findOne({ _id: id as never });
     await app.app
       .get(OutboxRelay)
-      .enqueue(
-        [{ event: { ...record, id } as never, subscribers: ['test.audit'] }],
-        'sweep',
-      );
+      .enqueue([{ event: { ...record, id } as never, subscribers: ['test.audit'] }], 'sweep');
     await waitFor(() => signals.counters.handled > duplicates, {
       what: 'redelivery',
     });

@@ -22,10 +22,7 @@ describe('event bus under worker crash and Redis outage', () => {
 
   beforeAll(async () => {
     fixtures = buildFixtures();
-    [mongo, redis] = await Promise.all([
-      EmbeddedMongoServer.start(),
-      PrivateRedis.start(),
-    ]);
+    [mongo, redis] = await Promise.all([EmbeddedMongoServer.start(), PrivateRedis.start()]);
     const iso = isolate('events_chaos');
     client = await MongoClient.connect(mongo.uri());
     db = client.db(iso.dbName);
@@ -79,8 +76,7 @@ describe('event bus under worker crash and Redis outage', () => {
           body: JSON.stringify({ count: 3, sleepMs: 100 }),
         }).catch(() => undefined);
         const ms = Date.now() - started;
-        if (res?.status === 202)
-          committed.push(...((await res.json()) as { ids: string[] }).ids);
+        if (res?.status === 202) committed.push(...((await res.json()) as { ids: string[] }).ids);
         else failures++;
         if (outage.on) {
           outage.requests++;
@@ -102,12 +98,10 @@ describe('event bus under worker crash and Redis outage', () => {
           .toArray();
         for (const s of starts) {
           if (
-            (await db
-              .collection('test_effects')
-              .countDocuments({
-                eventId: s.eventId,
-                subscriber: 'test.audit',
-              })) === 0
+            (await db.collection('test_effects').countDocuments({
+              eventId: s.eventId,
+              subscriber: 'test.audit',
+            })) === 0
           )
             return s;
         }
@@ -155,8 +149,7 @@ describe('event bus under worker crash and Redis outage', () => {
     };
     await waitFor(
       async () =>
-        (await perEvent('test_effects', 'test.audit')).size ===
-          committed.length &&
+        (await perEvent('test_effects', 'test.audit')).size === committed.length &&
         (await perEvent('test_provider_calls')).size === committed.length,
       {
         timeoutMs: 90_000,
@@ -178,8 +171,6 @@ describe('event bus under worker crash and Redis outage', () => {
     // the event whose handler was killed was redelivered and committed once
     expect(audit.get(running.eventId)).toBe(1);
     // the api role never runs handlers
-    expect(
-      await db.collection('test_effects').countDocuments({ pid: api.pid }),
-    ).toBe(0);
+    expect(await db.collection('test_effects').countDocuments({ pid: api.pid })).toBe(0);
   }, 180_000);
 });

@@ -1,12 +1,7 @@
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import {
-  EventBusSignals,
-  OnEvent,
-  OutboxRelay,
-  Subscriber,
-} from '../../src/platform/events/index.js';
+import { EventBusSignals, OnEvent, OutboxRelay, Subscriber } from '../../src/platform/events/index.js';
 import { bootInProcess, type RunningApp } from '../support/in-process-app.js';
 import { PrivateRedis } from '../support/redis-server.js';
 import { waitFor } from './support/wait.js';
@@ -41,11 +36,9 @@ describe('Redis memory under 100k events', () => {
   beforeAll(async () => {
     redis = await PrivateRedis.start(['--maxmemory-policy', 'noeviction']);
     probe = new Redis(redis.url);
-    app = await bootInProcess(
-      'events_memory',
-      { REDIS_URL: redis.url, EVENTS_CONCURRENCY: '32', LOG_LEVEL: 'error' },
-      [(): DynamicModule => ({ module: SinkFeature })],
-    );
+    app = await bootInProcess('events_memory', { REDIS_URL: redis.url, EVENTS_CONCURRENCY: '32', LOG_LEVEL: 'error' }, [
+      (): DynamicModule => ({ module: SinkFeature }),
+    ]);
   }, 60_000);
   afterAll(async () => {
     await app?.close();
@@ -58,8 +51,7 @@ describe('Redis memory under 100k events', () => {
     const signals = app.app.get(EventBusSignals);
     let handled = 0;
     signals.on('handled', () => void handled++);
-    const usedMemory = async () =>
-      Number(/used_memory:(\d+)/.exec(await probe.info('memory'))![1]);
+    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await probe.info('memory'))![1]);
     const samples: Array<{ events: number; bytes: number; keys: number }> = [];
     const started = Date.now();
     for (let sent = 0; sent < TOTAL; sent += BATCH) {
@@ -102,13 +94,9 @@ describe('Redis memory under 100k events', () => {
         keys: s.keys,
       })),
     );
-    console.log(
-      `${TOTAL} events in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s)`,
-    );
+    console.log(`${TOTAL} events in ${seconds.toFixed(1)} s (${Math.round(TOTAL / seconds)}/s)`);
     const after20k = samples.find((s) => s.events === 20_000)!;
-    const worst = Math.max(
-      ...samples.filter((s) => s.events >= 20_000).map((s) => s.bytes),
-    );
+    const worst = Math.max(...samples.filter((s) => s.events >= 20_000).map((s) => s.bytes));
     expect(worst - after20k.bytes).toBeLessThan(BOUND_BYTES);
     expect(samples.at(-1)!.keys).toBeLessThan(5000);
   }, 240_000);

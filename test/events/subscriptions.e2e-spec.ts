@@ -1,10 +1,5 @@
 import { Injectable, Module, type DynamicModule } from '@nestjs/common';
-import {
-  EventWorkers,
-  OnEvent,
-  Subscriber,
-  SubscriberRegistry,
-} from '../../src/platform/events/index.js';
+import { EventWorkers, OnEvent, Subscriber, SubscriberRegistry } from '../../src/platform/events/index.js';
 import { bootInProcess } from '../support/in-process-app.js';
 
 @Subscriber('test.twice')
@@ -47,12 +42,7 @@ const featureOf =
 describe('subscription checks at startup', () => {
   it('fail naming a type subscribed twice, a subscriber without handlers, a handler outside a subscriber, and a declared type without handler', async () => {
     const err = await bootInProcess('events_subs', {}, [
-      featureOf(
-        TwiceSubscriber,
-        EmptySubscriber,
-        Undeclared,
-        DeclaringSubscriber,
-      ),
+      featureOf(TwiceSubscriber, EmptySubscriber, Undeclared, DeclaringSubscriber),
     ]).then(
       async (app) => {
         await app.close();
@@ -65,12 +55,8 @@ describe('subscription checks at startup', () => {
     expect(msg).toContain(
       "subscriber 'test.twice' subscribes to 'test.thing.happened' twice (TwiceSubscriber.a and TwiceSubscriber.b)",
     );
-    expect(msg).toContain(
-      "subscriber 'test.empty' (EmptySubscriber) has no @OnEvent handlers",
-    );
-    expect(msg).toContain(
-      "Undeclared.handle has @OnEvent('test.thing.happened') but Undeclared is not a @Subscriber",
-    );
+    expect(msg).toContain("subscriber 'test.empty' (EmptySubscriber) has no @OnEvent handlers");
+    expect(msg).toContain("Undeclared.handle has @OnEvent('test.thing.happened') but Undeclared is not a @Subscriber");
     expect(msg).toContain(
       "subscriber 'test.declares' declares 'test.thing.vanished' but has no @OnEvent('test.thing.vanished') handler",
     );
@@ -99,31 +85,24 @@ describe('subscription checks at startup', () => {
     );
     try {
       const workers = app.app.get(EventWorkers).list();
-      expect(
-        Object.fromEntries(workers.map((w) => [w.name, w.concurrency])),
-      ).toEqual({ 'events.{test.fast}': 7, 'events.{test.slow}': 3 });
-      expect(
-        app.app.get(SubscriberRegistry).subscribersOf('test.thing.happened'),
-      ).toEqual(['test.fast', 'test.slow']);
+      expect(Object.fromEntries(workers.map((w) => [w.name, w.concurrency]))).toEqual({
+        'events.{test.fast}': 7,
+        'events.{test.slow}': 3,
+      });
+      expect(app.app.get(SubscriberRegistry).subscribersOf('test.thing.happened')).toEqual(['test.fast', 'test.slow']);
     } finally {
       await app.close();
     }
   });
 
   it('fail on a concurrency override for an unknown subscriber', async () => {
-    const err = await bootInProcess(
-      'events_subs2',
-      { EVENTS_CONCURRENCY_OVERRIDES: '{"nobody.here":3}' },
-      [],
-    ).then(
+    const err = await bootInProcess('events_subs2', { EVENTS_CONCURRENCY_OVERRIDES: '{"nobody.here":3}' }, []).then(
       async (app) => {
         await app.close();
         return undefined;
       },
       (e: Error) => e,
     );
-    expect(err?.message).toContain(
-      "EVENTS_CONCURRENCY_OVERRIDES names 'nobody.here', which is not a subscriber",
-    );
+    expect(err?.message).toContain("EVENTS_CONCURRENCY_OVERRIDES names 'nobody.here', which is not a subscriber");
   });
 });

@@ -13,9 +13,7 @@ describe('outbox sweep', () => {
 
   // The api role runs no workers and no sweep loop: jobs stay queued and the test drives the sweep.
   beforeAll(async () => {
-    app = await bootInProcess('events_sweep', { APP_ROLE: 'api' }, [
-      (r) => WidgetsFeature.forRole(r),
-    ]);
+    app = await bootInProcess('events_sweep', { APP_ROLE: 'api' }, [(r) => WidgetsFeature.forRole(r)]);
     db = app.app.get(getConnectionToken());
   });
   afterAll(() => app?.close());
@@ -46,28 +44,16 @@ describe('outbox sweep', () => {
     // two sweepers claim side by side until nothing is due: no record is claimed twice, none is missed
     const claimedBy: Array<string[]> = [[], []];
     for (let round = 0; round < 10; round++) {
-      const claims = await Promise.all([
-        store.claimDue(15, 60_000),
-        store.claimDue(15, 60_000),
-      ]);
-      claims.forEach((c, i) =>
-        claimedBy[i]!.push(
-          ...c.records.map((r) => r._id).filter((id) => ids.includes(id)),
-        ),
-      );
+      const claims = await Promise.all([store.claimDue(15, 60_000), store.claimDue(15, 60_000)]);
+      claims.forEach((c, i) => claimedBy[i]!.push(...c.records.map((r) => r._id).filter((id) => ids.includes(id))));
       if (claims.every((c) => c.records.length === 0)) break;
     }
-    expect(claimedBy[0]!.filter((id) => claimedBy[1]!.includes(id))).toEqual(
-      [],
-    );
+    expect(claimedBy[0]!.filter((id) => claimedBy[1]!.includes(id))).toEqual([]);
     expect(new Set([...claimedBy[0]!, ...claimedBy[1]!]).size).toBe(40);
     // a claim whose sweeper vanished expires with its lease: the records are due again, for whoever comes
     await db
       .collection('events_outbox')
-      .updateMany(
-        { _id: { $in: ids as never[] } },
-        { $set: { dueAt: new Date(Date.now() - 1) } },
-      );
+      .updateMany({ _id: { $in: ids as never[] } }, { $set: { dueAt: new Date(Date.now() - 1) } });
     const stale = await store.claimDue(100, 50);
     expect(stale.records.filter((r) => ids.includes(r._id))).toHaveLength(40);
     await new Promise((r) => setTimeout(r, 100));
@@ -79,9 +65,7 @@ describe('outbox sweep', () => {
         .sort(),
     ).toEqual([...ids].sort());
     expect(again.claim).not.toBe(stale.claim);
-    await db
-      .collection('events_outbox')
-      .deleteMany({ _id: { $in: ids as never[] } });
+    await db.collection('events_outbox').deleteMany({ _id: { $in: ids as never[] } });
   });
 
   it('two sweeps at once enqueue each delivery once, then mark the records published', async () => {
@@ -100,10 +84,6 @@ describe('outbox sweep', () => {
       .collection('events_outbox')
       .find({ _id: { $in: ids as never[] } })
       .toArray();
-    expect(
-      records.every(
-        (r) => r.publishedAt && r.claim === null && r.dueAt > new Date(),
-      ),
-    ).toBe(true);
+    expect(records.every((r) => r.publishedAt && r.claim === null && r.dueAt > new Date())).toBe(true);
   });
 });

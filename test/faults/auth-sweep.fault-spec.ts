@@ -1,16 +1,9 @@
 import { devToken, unsecuredToken } from '../support/auth/dev-tokens.js';
 import { recordScenario } from './support/summary.js';
-import {
-  bootSurface,
-  exampleOf,
-  snapshot,
-  type Operation,
-  type Surface,
-} from './support/surface.js';
+import { bootSurface, exampleOf, snapshot, type Operation, type Surface } from './support/surface.js';
 
 /** What DESIGN allows to be public: the probes and Stripe's webhook (it is authenticated by its signature). */
-const MAY_BE_PUBLIC =
-  /^(GET \/health\/(live|ready)|POST \/v1\/webhooks\/stripe)$/;
+const MAY_BE_PUBLIC = /^(GET \/health\/(live|ready)|POST \/v1\/webhooks\/stripe)$/;
 
 interface Answer {
   op: string;
@@ -62,11 +55,7 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
 
     // Alice's resources: one of everything a user can create, with the same Idempotency-Key bob will try.
     const creators = s.ops.filter(
-      (o) =>
-        o.method === 'POST' &&
-        o.path.startsWith('/v1') &&
-        o.pathParams.length === 0 &&
-        !o.isPublic,
+      (o) => o.method === 'POST' && o.path.startsWith('/v1') && o.pathParams.length === 0 && !o.isPublic,
     );
     const aliceIds: string[] = [];
     const aliceBodies = new Map<string, { body: string; key: string }>();
@@ -75,9 +64,7 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
     for (let pass = 0; pass < 2; pass++) {
       for (const op of creators.filter((o) => !aliceBodies.has(o.path))) {
         const example = exampleOf(s.doc, op.body) as Record<string, unknown>;
-        const refs = Object.keys(example ?? {}).filter(
-          (k) => k.endsWith('Id') && typeof example[k] === 'string',
-        );
+        const refs = Object.keys(example ?? {}).filter((k) => k.endsWith('Id') && typeof example[k] === 'string');
         for (const candidate of pass === 0
           ? [example]
           : aliceIds.map((id) => ({
@@ -118,8 +105,7 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
       init: { body?: string; key?: string } = {},
     ) => {
       let path = op.path;
-      for (const p of op.pathParams)
-        path = path.replace(`{${p}}`, p === 'name' ? 'payments.reconcile' : id);
+      for (const p of op.pathParams) path = path.replace(`{${p}}`, p === 'name' ? 'payments.reconcile' : id);
       const headers: Record<string, string> = {
         'x-request-id': `sweep-${answers.length}`,
       };
@@ -134,13 +120,13 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
         .map((q) => `${q.name}=${q.schema?.default ?? 1}`)
         .join('&');
       const ctl = new AbortController();
-      const res = await fetch(
-        `${s.app.url}${path}${query ? `?${query}` : ''}`,
-        { method: op.method, headers, body, signal: ctl.signal },
-      );
-      const sse = /text\/event-stream/.test(
-        res.headers.get('content-type') ?? '',
-      );
+      const res = await fetch(`${s.app.url}${path}${query ? `?${query}` : ''}`, {
+        method: op.method,
+        headers,
+        body,
+        signal: ctl.signal,
+      });
+      const sse = /text\/event-stream/.test(res.headers.get('content-type') ?? '');
       const text = sse ? '(stream)' : await res.text();
       if (sse) ctl.abort();
       const answer = {
@@ -169,9 +155,7 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
         const a = await call(op, variant, token, target);
         if (op.isPublic) {
           if (a.status === 401 || a.status === 403)
-            problems.push(
-              `${name} is documented public but answered ${a.status} (${variant})`,
-            );
+            problems.push(`${name} is documented public but answered ${a.status} (${variant})`);
         } else if (
           a.status !== 401 ||
           !(a.contentType ?? '').startsWith('application/problem+json') ||
@@ -185,15 +169,10 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
       // A valid token without the admin role on /admin: 403.
       if (op.admin) {
         const a = await call(op, 'non-admin', bob, target);
-        if (a.status !== 403)
-          problems.push(
-            `${name} as a non-admin: ${a.status} ${a.body.slice(0, 150)}`,
-          );
+        if (a.status !== 403) problems.push(`${name} as a non-admin: ${a.status} ${a.body.slice(0, 150)}`);
         const ok = await call(op, 'admin', admin, target);
         if (ok.status === 401 || ok.status === 403 || ok.status >= 500)
-          problems.push(
-            `${name} as an admin: ${ok.status} ${ok.body.slice(0, 150)}`,
-          );
+          problems.push(`${name} as an admin: ${ok.status} ${ok.body.slice(0, 150)}`);
         continue;
       }
       if (op.isPublic || !op.path.startsWith('/v1')) continue;
@@ -202,13 +181,9 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
         for (const id of aliceIds) {
           const a = await call(op, 'other user', bob, id);
           if (a.status < 400 || a.status >= 500)
-            problems.push(
-              `${name} as another user on ${id}: ${a.status} ${a.body.slice(0, 150)}`,
-            );
+            problems.push(`${name} as another user on ${id}: ${a.status} ${a.body.slice(0, 150)}`);
           if (aliceIds.some((x) => a.body.includes(x) && x !== id))
-            problems.push(
-              `${name} as another user leaked an id of hers: ${a.body.slice(0, 200)}`,
-            );
+            problems.push(`${name} as another user leaked an id of hers: ${a.body.slice(0, 200)}`);
         }
       } else {
         const a = await call(
@@ -223,28 +198,17 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
               }
             : {},
         );
-        if (a.status >= 500)
-          problems.push(`${name} as another user: ${a.status}`);
+        if (a.status >= 500) problems.push(`${name} as another user: ${a.status}`);
         // An id he sent himself may come back (in "No quote <id>."); any other of hers is a leak.
         const sent = aliceBodies.get(op.path)?.body ?? '';
-        const leaked = aliceIds.filter(
-          (id) => a.body.includes(id) && !sent.includes(id),
-        );
-        if (leaked.length)
-          problems.push(
-            `${name} as another user shows ${leaked.join(', ')}: ${a.body.slice(0, 200)}`,
-          );
+        const leaked = aliceIds.filter((id) => a.body.includes(id) && !sent.includes(id));
+        if (leaked.length) problems.push(`${name} as another user shows ${leaked.join(', ')}: ${a.body.slice(0, 200)}`);
       }
     }
     // The documented public routes, and nothing else, answered without a token.
     const openWithoutToken = [
       ...new Set(
-        answers
-          .filter(
-            (a) =>
-              a.variant === 'no token' && a.status !== 401 && a.status !== 403,
-          )
-          .map((a) => a.op),
+        answers.filter((a) => a.variant === 'no token' && a.status !== 401 && a.status !== 403).map((a) => a.op),
       ),
     ].sort();
     const documentedPublic = routes
@@ -255,8 +219,7 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
       problems.push(
         `open without a token: ${openWithoutToken.join(', ')}; documented public: ${documentedPublic.join(', ')}`,
       );
-    for (const r of documentedPublic)
-      if (!MAY_BE_PUBLIC.test(r)) problems.push(`${r} is documented public`);
+    for (const r of documentedPublic) if (!MAY_BE_PUBLIC.test(r)) problems.push(`${r} is documented public`);
 
     // Nobody changed anything of Alice's: every rejected call wrote nothing, and her documents are as they were.
     const after = await snapshot(s.db);
@@ -264,34 +227,25 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
       (a) =>
         a.status >= 400 &&
         a.correlationId &&
-        (s.writesBy.get(a.correlationId) ?? []).some(
-          (w) => w.collection !== 'idempotency_keys',
-        ),
+        (s.writesBy.get(a.correlationId) ?? []).some((w) => w.collection !== 'idempotency_keys'),
     );
     for (const a of rejectedWrites)
       problems.push(
         `${a.op} (${a.variant}) was refused with ${a.status} but wrote ${JSON.stringify(s.writesBy.get(a.correlationId!))}`,
       );
-    const changed = [...after.keys()].filter(
-      (c) => before.get(c) !== after.get(c),
-    );
+    const changed = [...after.keys()].filter((c) => before.get(c) !== after.get(c));
     const acceptedWrote = new Set(
       answers
         .filter((a) => a.status < 400 && a.correlationId)
-        .flatMap((a) =>
-          (s.writesBy.get(a.correlationId!) ?? []).map((w) => w.collection),
-        ),
+        .flatMap((a) => (s.writesBy.get(a.correlationId!) ?? []).map((w) => w.collection)),
     );
     for (const c of changed)
       if (!acceptedWrote.has(c) && c !== 'idempotency_keys')
-        problems.push(
-          `collection ${c} changed, but no accepted call wrote to it`,
-        );
+        problems.push(`collection ${c} changed, but no accepted call wrote to it`);
     // Her documents (everything that names her, but the outbox's delivery bookkeeping) are as they were.
     const hersAfter = await snapshot(s.db, 'sweep-alice');
     for (const [c, hash] of hersAfter)
-      if (c !== 'events_outbox' && hersBefore.get(c) !== hash)
-        problems.push(`her documents in ${c} changed`);
+      if (c !== 'events_outbox' && hersBefore.get(c) !== hash) problems.push(`her documents in ${c} changed`);
 
     const byVariant = new Map<string, Map<number, number>>();
     for (const a of answers) {
@@ -304,16 +258,13 @@ describe('6 auth sweep: every route without, with broken and with another userâ€
       operations: routes.length,
       calls: answers.length,
       aliceResources: aliceIds.length,
-      byVariant: Object.fromEntries(
-        [...byVariant].map(([v, m]) => [v, Object.fromEntries(m)]),
-      ),
+      byVariant: Object.fromEntries([...byVariant].map(([v, m]) => [v, Object.fromEntries(m)])),
       openWithoutToken,
       problems: problems.length,
       seconds: Math.round((Date.now() - started) / 1000),
     };
     console.log(`auth sweep: ${JSON.stringify(summary)}`);
-    if (problems.length)
-      console.log(`auth sweep problems:\n${problems.slice(0, 30).join('\n')}`);
+    if (problems.length) console.log(`auth sweep problems:\n${problems.slice(0, 30).join('\n')}`);
     recordScenario({
       scenario: '6 auth sweep',
       file: 'test/faults/auth-sweep.fault-spec.ts',

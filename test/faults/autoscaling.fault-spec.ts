@@ -5,15 +5,7 @@ import { freePort } from '../support/free-port.js';
 import { isolate, sharedRedisUrl } from '../support/isolation.js';
 import { PrivateRedis } from '../support/redis-server.js';
 import { FakeStripe } from '../support/stripe/fake-stripe.js';
-import {
-  cpuMeter,
-  sleep,
-  startKeel,
-  startMongoProcess,
-  until,
-  untilDone,
-  type Child,
-} from './support/children.js';
+import { cpuMeter, sleep, startKeel, startMongoProcess, until, untilDone, type Child } from './support/children.js';
 import { CHECK, FaultsLb, HAPROXY } from './support/haproxy.js';
 import { pool, sendWithRetry, type Outcome } from './support/retry-client.js';
 import { recordScenario } from './support/summary.js';
@@ -36,10 +28,7 @@ const SHUTDOWN_TIMEOUT_MS = 20_000;
  */
 describe('1 autoscaling: replicas added, drained and killed under load', () => {
   it('has HAProxy from Debian (.ci/run installs it)', () => {
-    expect(
-      existsSync(HAPROXY),
-      `${HAPROXY} is missing: apt-get install -y haproxy`,
-    ).toBe(true);
+    expect(existsSync(HAPROXY), `${HAPROXY} is missing: apt-get install -y haproxy`).toBe(true);
   });
 
   const iso = isolate('faults_autoscale');
@@ -112,14 +101,8 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
         APP_ROLE: 'api',
         PORT: String(ports[name]),
       });
-    const worker = (n: number) =>
-      startKeel(`worker-${n}`, { ...env, APP_ROLE: 'worker' });
-    const [a, b, w1, w2] = await Promise.all([
-      api('a'),
-      api('b'),
-      worker(1),
-      worker(2),
-    ]);
+    const worker = (n: number) => startKeel(`worker-${n}`, { ...env, APP_ROLE: 'worker' });
+    const [a, b, w1, w2] = await Promise.all([api('a'), api('b'), worker(1), worker(2)]);
     [a, b, w1, w2].forEach(track);
     lb = await FaultsLb.start(
       await freePort(),
@@ -132,15 +115,11 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
     );
 
     const tokens = await Promise.all(
-      Array.from({ length: USERS }, (_, u) =>
-        devToken(`autoscale-user-${u}`, { expiresIn: 3600 }),
-      ),
+      Array.from({ length: USERS }, (_, u) => devToken(`autoscale-user-${u}`, { expiresIn: 3600 })),
     );
-    const outcomes: Array<(Outcome & { key: string }) | undefined> = Array.from(
-      {
-        length: POSTS,
-      },
-    );
+    const outcomes: Array<(Outcome & { key: string }) | undefined> = Array.from({
+      length: POSTS,
+    });
     let finished = 0;
     const load = pool(POSTS, CONCURRENCY, async (i) => {
       const key = `${iso.redisPrefix}-${i}`;
@@ -165,10 +144,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
 
     // The churn, keyed to progress so that it lands mid-load whatever the machine's speed.
     const timeline: string[] = [];
-    const at = (what: string) =>
-      timeline.push(
-        `${((Date.now() - started) / 1000).toFixed(1)}s @${finished} ${what}`,
-      );
+    const at = (what: string) => timeline.push(`${((Date.now() - started) / 1000).toFixed(1)}s @${finished} ${what}`);
     const progress = (fraction: number) =>
       until(
         () => finished >= POSTS * fraction || load.started >= POSTS,
@@ -190,9 +166,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       while (loading) {
         await sleep(WORKER_KILL_EVERY_MS);
         if (!loading) break;
-        const live = children.filter(
-          (c) => c.name.startsWith('worker') && c.alive(),
-        );
+        const live = children.filter((c) => c.name.startsWith('worker') && c.alive());
         const victim = live[Math.floor(Math.random() * live.length)];
         if (!victim) continue;
         await victim.stop('SIGKILL');
@@ -210,9 +184,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       at('added api-c');
       await progress(0.3);
       at('SIGTERM api-a');
-      const drained = a
-        .stop('SIGTERM')
-        .then((code) => (at(`api-a exited ${code}`), code));
+      const drained = a.stop('SIGTERM').then((code) => (at(`api-a exited ${code}`), code));
       await progress(0.45);
       const d = await api('d');
       track(d);
@@ -229,9 +201,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
     await workerChurn;
     const loadSeconds = (Date.now() - started) / 1000;
 
-    const all = outcomes.filter(
-      (o): o is Outcome & { key: string } => o !== undefined,
-    );
+    const all = outcomes.filter((o): o is Outcome & { key: string } => o !== undefined);
     const accepted = all.filter((o) => o.status === 202);
     const failures = all.filter((o) => o.status !== 202);
     const final5xx = all.filter((o) => o.status >= 500).length;
@@ -251,49 +221,27 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
     ).catch((err: Error) => console.warn(err.message));
     const payments = await db
       .collection('payments')
-      .find(
-        {},
-        { projection: { _id: 1, status: 1, 'metadata.k': 1, history: 1 } },
-      )
+      .find({}, { projection: { _id: 1, status: 1, 'metadata.k': 1, history: 1 } })
       .toArray();
     const byKey = new Map<string, number>();
-    for (const p of payments)
-      byKey.set(p.metadata?.k, (byKey.get(p.metadata?.k) ?? 0) + 1);
+    for (const p of payments) byKey.set(p.metadata?.k, (byKey.get(p.metadata?.k) ?? 0) + 1);
     const intentsByPayment = new Map<string, number>();
     for (const pi of stripe.ledger.intents.values())
-      intentsByPayment.set(
-        pi.metadata?.keel_payment_id,
-        (intentsByPayment.get(pi.metadata?.keel_payment_id) ?? 0) + 1,
-      );
+      intentsByPayment.set(pi.metadata?.keel_payment_id, (intentsByPayment.get(pi.metadata?.keel_payment_id) ?? 0) + 1);
     const paymentById = new Map(payments.map((p) => [String(p._id), p]));
 
     const lost = [...acceptedIds].filter(
-      (id) =>
-        paymentById.get(id)?.status !== FINAL || intentsByPayment.get(id) !== 1,
+      (id) => paymentById.get(id)?.status !== FINAL || intentsByPayment.get(id) !== 1,
     );
     const extraPayments = [...byKey.values()].reduce((n, c) => n + c - 1, 0);
-    const extraIntents = [...intentsByPayment.values()].reduce(
-      (n, c) => n + Math.max(0, c - 1),
-      0,
-    );
+    const extraIntents = [...intentsByPayment.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
     const doubleMoves = payments.filter(
-      (p) =>
-        (p.history ?? []).filter((h: { status: string }) => h.status === FINAL)
-          .length > 1,
+      (p) => (p.history ?? []).filter((h: { status: string }) => h.status === FINAL).length > 1,
     ).length;
-    const orphanPayments = payments.filter(
-      (p) => !acceptedIds.has(String(p._id)),
-    ).length;
-    const deadLetters = await db
-      .collection('events_dead_letters')
-      .countDocuments({});
-    const deadSample = await db
-      .collection('events_dead_letters')
-      .find({})
-      .limit(3)
-      .toArray();
-    if (deadSample.length)
-      console.log(`dead letters: ${JSON.stringify(deadSample).slice(0, 3000)}`);
+    const orphanPayments = payments.filter((p) => !acceptedIds.has(String(p._id))).length;
+    const deadLetters = await db.collection('events_dead_letters').countDocuments({});
+    const deadSample = await db.collection('events_dead_letters').find({}).limit(3).toArray();
+    if (deadSample.length) console.log(`dead letters: ${JSON.stringify(deadSample).slice(0, 3000)}`);
 
     const summary = {
       posts: POSTS,
@@ -320,9 +268,7 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       totalSeconds: Math.round((Date.now() - started) / 1000),
       cpuSeconds: cpu.stop(),
     };
-    console.log(
-      `autoscaling: ${JSON.stringify(summary)}\n${timeline.join('\n')}`,
-    );
+    console.log(`autoscaling: ${JSON.stringify(summary)}\n${timeline.join('\n')}`);
     recordScenario({
       scenario: '1 autoscaling',
       file: 'test/faults/autoscaling.fault-spec.ts',
@@ -418,20 +364,12 @@ describe('1 autoscaling: a replica killed between its commit and its response', 
 
     const second = await startKeel('api-second', env);
     children.push(second);
-    const retried = await sendWithRetry(
-      `${second.url}${path}`,
-      { method: 'POST', headers },
-      { budgetMs: 30_000 },
-    );
-    expect(
-      await db.collection('faults_effects').countDocuments({ tag: 'kill' }),
-    ).toBe(1);
+    const retried = await sendWithRetry(`${second.url}${path}`, { method: 'POST', headers }, { budgetMs: 30_000 });
+    expect(await db.collection('faults_effects').countDocuments({ tag: 'kill' })).toBe(1);
     expect(retried.status, JSON.stringify(retried)).toBe(202);
     expect(retried.body).toEqual({ id: String(effect._id), pid: first.pid });
     expect(retried.trail.every((s) => s === 409 || s === 202)).toBe(true);
-    expect(
-      await db.collection('faults_effects').countDocuments({ tag: 'kill' }),
-    ).toBe(1);
+    expect(await db.collection('faults_effects').countDocuments({ tag: 'kill' })).toBe(1);
 
     const again = await sendWithRetry(`${second.url}${path}`, {
       method: 'POST',
@@ -442,8 +380,6 @@ describe('1 autoscaling: a replica killed between its commit and its response', 
       attempts: 1,
       body: { id: String(effect._id) },
     });
-    expect(
-      await db.collection('faults_effects').countDocuments({ tag: 'kill' }),
-    ).toBe(1);
+    expect(await db.collection('faults_effects').countDocuments({ tag: 'kill' })).toBe(1);
   }, 180_000);
 });

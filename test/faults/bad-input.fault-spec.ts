@@ -1,24 +1,12 @@
 import fc from 'fast-check';
 import { devToken } from '../support/auth/dev-tokens.js';
 import { pool } from './support/retry-client.js';
-import {
-  rawRequest,
-  type RawRequest,
-  type RawResponse,
-} from './support/raw-http.js';
+import { rawRequest, type RawRequest, type RawResponse } from './support/raw-http.js';
 import { recordScenario } from './support/summary.js';
-import {
-  bootSurface,
-  exampleOf,
-  snapshot,
-  type Operation,
-  type Surface,
-} from './support/surface.js';
+import { bootSurface, exampleOf, snapshot, type Operation, type Surface } from './support/surface.js';
 
 /** Seeded and reproducible: FAULTS_SEED=<the printed seed> npm run test:faults -- test/faults/bad-input.fault-spec.ts */
-const SEED = Number(
-  process.env.FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31),
-);
+const SEED = Number(process.env.FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CASES = Number(process.env.FAULTS_FUZZ_CASES ?? 10_000);
 const CONCURRENCY = 8;
 const BODY_LIMIT = 1_048_576; // HTTP_BODY_LIMIT's default
@@ -80,15 +68,7 @@ const weird = (): fc.Arbitrary<unknown> =>
       'x'.repeat(5000),
       '0x' + 'f'.repeat(64),
     ),
-    fc.constantFrom(
-      -1,
-      0,
-      2 ** 53,
-      -(2 ** 63),
-      1e308,
-      0.1,
-      Number.MAX_SAFE_INTEGER + 2,
-    ),
+    fc.constantFrom(-1, 0, 2 ** 53, -(2 ** 63), 1e308, 0.1, Number.MAX_SAFE_INTEGER + 2),
     fc.constantFrom({ $gt: '' }, { $where: 'sleep(1000)' }, { $ne: null }),
     fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 5 }),
     fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), {
@@ -114,15 +94,9 @@ const badUtf8 = fc
   )
   .map((parts) => Buffer.from(parts.flat()));
 
-function mutateBody(
-  doc: any,
-  op: Operation,
-): fc.Arbitrary<{ kind: string; body?: Buffer; contentType?: string }> {
+function mutateBody(doc: any, op: Operation): fc.Arbitrary<{ kind: string; body?: Buffer; contentType?: string }> {
   const base = op.body ? exampleOf(doc, op.body) : {};
-  const obj =
-    base && typeof base === 'object' && !Array.isArray(base)
-      ? (base as Record<string, unknown>)
-      : {};
+  const obj = base && typeof base === 'object' && !Array.isArray(base) ? (base as Record<string, unknown>) : {};
   const keys = Object.keys(obj);
   const ct = 'application/json';
   return fc.oneof(
@@ -163,10 +137,7 @@ function mutateBody(
     {
       weight: 14,
       arbitrary: fc
-        .tuple(
-          keys.length ? fc.constantFrom(...keys) : fc.string({ maxLength: 8 }),
-          weird(),
-        )
+        .tuple(keys.length ? fc.constantFrom(...keys) : fc.string({ maxLength: 8 }), weird())
         .map(([k, v]) => ({
           kind: 'wrong type',
           body: json({ ...obj, [k]: v }),
@@ -175,19 +146,15 @@ function mutateBody(
     },
     {
       weight: 6,
-      arbitrary: fc
-        .jsonValue({ maxDepth: 5 })
-        .map((v) => ({ kind: 'any JSON', body: json(v), contentType: ct })),
+      arbitrary: fc.jsonValue({ maxDepth: 5 }).map((v) => ({ kind: 'any JSON', body: json(v), contentType: ct })),
     },
     {
       weight: 3,
-      arbitrary: fc
-        .constantFrom('[]', '"x"', '1', 'null', 'true', '[{}]', '""')
-        .map((t) => ({
-          kind: 'not an object',
-          body: Buffer.from(t),
-          contentType: ct,
-        })),
+      arbitrary: fc.constantFrom('[]', '"x"', '1', 'null', 'true', '[{}]', '""').map((t) => ({
+        kind: 'not an object',
+        body: Buffer.from(t),
+        contentType: ct,
+      })),
     },
     {
       weight: 2,
@@ -199,69 +166,47 @@ function mutateBody(
         )
         .map((t) => ({
           kind: 'prototype pollution',
-          body: Buffer.from(
-            t.replace(
-              /^\{/,
-              `{${keys.length ? JSON.stringify(obj).slice(1, -1) + ',' : ''}`,
-            ),
-          ),
+          body: Buffer.from(t.replace(/^\{/, `{${keys.length ? JSON.stringify(obj).slice(1, -1) + ',' : ''}`)),
           contentType: ct,
         })),
     },
     {
       weight: 3,
-      arbitrary: fc
-        .tuple(fc.integer({ min: 33, max: 100_000 }), fc.boolean())
-        .map(([depth, arrays]) => ({
-          kind: `nested ${depth} deep`,
-          body: Buffer.from(
-            arrays
-              ? '['.repeat(depth) + ']'.repeat(depth)
-              : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
-          ),
-          contentType: ct,
-        })),
+      arbitrary: fc.tuple(fc.integer({ min: 33, max: 100_000 }), fc.boolean()).map(([depth, arrays]) => ({
+        kind: `nested ${depth} deep`,
+        body: Buffer.from(
+          arrays ? '['.repeat(depth) + ']'.repeat(depth) : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+        ),
+        contentType: ct,
+      })),
     },
     {
       weight: 1,
-      arbitrary: fc
-        .integer({ min: BODY_LIMIT + 1, max: BODY_LIMIT + 64_000 })
-        .map((n) => ({
-          kind: 'over the body limit',
-          body: json({ ...obj, description: 'x'.repeat(n) }),
-          contentType: ct,
-        })),
+      arbitrary: fc.integer({ min: BODY_LIMIT + 1, max: BODY_LIMIT + 64_000 }).map((n) => ({
+        kind: 'over the body limit',
+        body: json({ ...obj, description: 'x'.repeat(n) }),
+        contentType: ct,
+      })),
     },
     {
       weight: 1,
-      arbitrary: fc
-        .integer({ min: 100_000, max: BODY_LIMIT - 1000 })
-        .map((n) => ({
-          kind: 'huge field',
-          body: json({ ...obj, [keys[0] ?? 'x']: 'y'.repeat(n) }),
-          contentType: ct,
-        })),
+      arbitrary: fc.integer({ min: 100_000, max: BODY_LIMIT - 1000 }).map((n) => ({
+        kind: 'huge field',
+        body: json({ ...obj, [keys[0] ?? 'x']: 'y'.repeat(n) }),
+        contentType: ct,
+      })),
     },
     {
       weight: 4,
-      arbitrary: fc
-        .tuple(
-          keys.length ? fc.constantFrom(...keys) : fc.constant('x'),
-          badUtf8,
-        )
-        .map(([k, bytes]) => {
-          const text = JSON.stringify({ ...obj, [k]: '@@' });
-          const at = text.indexOf('"@@"');
-          return {
-            kind: 'invalid UTF-8',
-            body: Buffer.concat([
-              Buffer.from(text.slice(0, at + 1)),
-              bytes,
-              Buffer.from(text.slice(at + 3)),
-            ]),
-            contentType: ct,
-          };
-        }),
+      arbitrary: fc.tuple(keys.length ? fc.constantFrom(...keys) : fc.constant('x'), badUtf8).map(([k, bytes]) => {
+        const text = JSON.stringify({ ...obj, [k]: '@@' });
+        const at = text.indexOf('"@@"');
+        return {
+          kind: 'invalid UTF-8',
+          body: Buffer.concat([Buffer.from(text.slice(0, at + 1)), bytes, Buffer.from(text.slice(at + 3))]),
+          contentType: ct,
+        };
+      }),
     },
     {
       weight: 2,
@@ -330,10 +275,7 @@ function mutateBody(
 }
 
 function pathValue(op: Operation, fx: Fixtures): fc.Arbitrary<string> {
-  const ids = (list: string[]) =>
-    list.length
-      ? fc.constantFrom(...list)
-      : fc.constant('000000000000000000000000');
+  const ids = (list: string[]) => (list.length ? fc.constantFrom(...list) : fc.constant('000000000000000000000000'));
   return fc.oneof(
     { weight: 3, arbitrary: ids(fx.own) },
     { weight: 3, arbitrary: ids(fx.others) },
@@ -360,25 +302,14 @@ function pathValue(op: Operation, fx: Fixtures): fc.Arbitrary<string> {
     },
     {
       weight: 1,
-      arbitrary: fc.constantFrom(
-        '..',
-        '%2e%2e',
-        '..%2f..%2fetc%2fpasswd',
-        '%00',
-        '%ff',
-        '%',
-        '%zz',
-        'a%2Fb',
-        '%252e',
-      ),
+      arbitrary: fc.constantFrom('..', '%2e%2e', '..%2f..%2fetc%2fpasswd', '%00', '%ff', '%', '%zz', 'a%2Fb', '%252e'),
     },
   );
 }
 
 function queryString(op: Operation): fc.Arbitrary<string> {
   const names = op.query.map((q) => q.name);
-  const enc = (k: string, v: unknown) =>
-    `${pct(k)}=${pct(typeof v === 'string' ? v : JSON.stringify(v))}`;
+  const enc = (k: string, v: unknown) => `${pct(k)}=${pct(typeof v === 'string' ? v : JSON.stringify(v))}`;
   return fc.oneof(
     { weight: 4, arbitrary: fc.constant('') },
     {
@@ -386,28 +317,20 @@ function queryString(op: Operation): fc.Arbitrary<string> {
       arbitrary: fc.constant(
         op.query
           .filter((q) => q.required)
-          .map((q) =>
-            enc(q.name, q.schema?.default ?? q.schema?.enum?.[0] ?? 1),
-          )
+          .map((q) => enc(q.name, q.schema?.default ?? q.schema?.enum?.[0] ?? 1))
           .join('&'),
       ),
     },
     {
       weight: 4,
       arbitrary: names.length
-        ? fc
-            .tuple(fc.constantFrom(...names), weird())
-            .map(([k, v]) => enc(k, v))
+        ? fc.tuple(fc.constantFrom(...names), weird()).map(([k, v]) => enc(k, v))
         : fc.constant(''),
     },
     {
       weight: 2,
       arbitrary: fc
-        .dictionary(
-          fc.string({ minLength: 1, maxLength: 10 }),
-          fc.string({ maxLength: 20 }),
-          { maxKeys: 3 },
-        )
+        .dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 })
         .map((d) =>
           Object.entries(d)
             .map(([k, v]) => enc(k, v))
@@ -416,9 +339,7 @@ function queryString(op: Operation): fc.Arbitrary<string> {
     },
     {
       weight: 2,
-      arbitrary: names.length
-        ? fc.constantFrom(...names).map((k) => `${k}=1&${k}=2`)
-        : fc.constant('a=1&a=2'),
+      arbitrary: names.length ? fc.constantFrom(...names).map((k) => `${k}=1&${k}=2`) : fc.constant('a=1&a=2'),
     },
     {
       weight: 1,
@@ -451,9 +372,7 @@ function headerMutation(): fc.Arbitrary<HeaderCase> {
     weight,
     arbitrary,
   });
-  const one = (name: string, value: string | Buffer): HeaderList => [
-    [name, value],
-  ];
+  const one = (name: string, value: string | Buffer): HeaderList => [[name, value]];
   return fc.oneof(
     w(30, fc.constant({ kind: '', headers: [] })),
     w(
@@ -479,10 +398,7 @@ function headerMutation(): fc.Arbitrary<HeaderCase> {
       1,
       fc.integer({ min: 50, max: 300 }).map((n) => ({
         kind: `${n} headers`,
-        headers: Array.from({ length: n }, (_, i): [string, string] => [
-          `x-h${i}`,
-          String(i),
-        ]),
+        headers: Array.from({ length: n }, (_, i): [string, string] => [`x-h${i}`, String(i)]),
       })),
     ),
     w(
@@ -508,15 +424,10 @@ function headerMutation(): fc.Arbitrary<HeaderCase> {
     ),
     w(
       2,
-      fc
-        .oneof(
-          fc.string({ maxLength: 300 }),
-          fc.constantFrom('', ' ', 'x'.repeat(256), 'é', '\t'),
-        )
-        .map((v) => ({
-          kind: 'weird Idempotency-Key',
-          headers: one('idempotency-key', Buffer.from(v)),
-        })),
+      fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', ' ', 'x'.repeat(256), 'é', '\t')).map((v) => ({
+        kind: 'weird Idempotency-Key',
+        headers: one('idempotency-key', Buffer.from(v)),
+      })),
     ),
   );
 }
@@ -554,11 +465,7 @@ const framing = (): fc.Arbitrary<{ kind: string; apply: Framing }> =>
       kind: 'Content-Length with Transfer-Encoding',
       apply: (c) => ({
         ...c,
-        headers: [
-          ...c.headers,
-          ['content-length', '5'],
-          ['transfer-encoding', 'chunked'],
-        ],
+        headers: [...c.headers, ['content-length', '5'], ['transfer-encoding', 'chunked']],
         body: Buffer.from('0\r\n\r\n'),
       }),
     },
@@ -583,13 +490,10 @@ const framing = (): fc.Arbitrary<{ kind: string; apply: Framing }> =>
 function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
   return fc.integer({ min: 0, max: ops.length - 1 }).chain((i) => {
     const op = ops[i]!;
-    const hasBody =
-      op.method === 'POST' || op.method === 'PUT' || op.method === 'PATCH';
+    const hasBody = op.method === 'POST' || op.method === 'PUT' || op.method === 'PATCH';
     return fc
       .record({
-        params: fc
-          .tuple(...op.pathParams.map(() => pathValue(op, fx)))
-          .map((v) => v as string[]),
+        params: fc.tuple(...op.pathParams.map(() => pathValue(op, fx))).map((v) => v as string[]),
         query: queryString(op),
         body: hasBody
           ? mutateBody(doc, op)
@@ -609,30 +513,18 @@ function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
           { weight: 14, arbitrary: fc.constant(op.method) },
           {
             weight: 1,
-            arbitrary: fc.constantFrom(
-              'GET',
-              'POST',
-              'PUT',
-              'PATCH',
-              'DELETE',
-              'OPTIONS',
-            ),
+            arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
           },
         ),
         key: fc.oneof(
           { weight: 5, arbitrary: fc.constant(undefined) },
           {
             weight: 2,
-            arbitrary: fc.constantFrom(
-              ...Array.from({ length: 8 }, (_, k) => `fz-shared-${k}`),
-            ),
+            arbitrary: fc.constantFrom(...Array.from({ length: 8 }, (_, k) => `fz-shared-${k}`)),
           },
           { weight: 2, arbitrary: fc.uuid() },
         ),
-        framing: fc.oneof(
-          { weight: 30, arbitrary: fc.constant(undefined) },
-          { weight: 1, arbitrary: framing() },
-        ),
+        framing: fc.oneof({ weight: 30, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: framing() }),
         auth: fc.oneof(
           { weight: 30, arbitrary: fc.constant('token') },
           {
@@ -649,14 +541,11 @@ function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
       })
       .map(({ params, query, body, header, method, key, auth, framing }) => {
         let path = op.path;
-        op.pathParams.forEach(
-          (name, k) => (path = path.replace(`{${name}}`, params[k]!)),
-        );
+        op.pathParams.forEach((name, k) => (path = path.replace(`{${name}}`, params[k]!)));
         const headers: Array<[string, string | Buffer]> = [];
         if (!op.isPublic) {
           const token = op.admin ? fx.tokens.admin : fx.tokens.user;
-          if (auth === 'token')
-            headers.push(['authorization', `Bearer ${token}`]);
+          if (auth === 'token') headers.push(['authorization', `Bearer ${token}`]);
           else if (auth !== 'none') headers.push(['authorization', auth]);
         }
         if (body.contentType) headers.push(['content-type', body.contentType]);
@@ -700,11 +589,7 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
     const own: string[] = [];
     const others: string[] = [];
     for (const op of s.ops.filter(
-      (o) =>
-        o.method === 'POST' &&
-        o.path.startsWith('/v1') &&
-        o.pathParams.length === 0 &&
-        !o.isPublic,
+      (o) => o.method === 'POST' && o.path.startsWith('/v1') && o.pathParams.length === 0 && !o.isPublic,
     )) {
       for (const [token, into] of [
         [tokens.user, own],
@@ -728,9 +613,7 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
 
   it(`answers ${CASES.toLocaleString('en-US')} malformed requests with 4xx problem+json, never 5xx, and writes nothing for them`, async () => {
     const started = Date.now();
-    const ops = s.ops.filter(
-      (o) => o.path.startsWith('/v1') || o.path.startsWith('/admin'),
-    );
+    const ops = s.ops.filter((o) => o.path.startsWith('/v1') || o.path.startsWith('/admin'));
     expect(ops.length).toBeGreaterThan(20);
     console.log(
       `bad input: seed ${SEED} (reproduce with FAULTS_SEED=${SEED}), ${CASES} cases over ${ops.length} operations; fixtures: ${fx.own.length} own and ${fx.others.length} foreign resources`,
@@ -741,8 +624,7 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
     });
     const before = await snapshot(s.db);
 
-    const failures: Array<{ index: number; case: string; problem: string }> =
-      [];
+    const failures: Array<{ index: number; case: string; problem: string }> = [];
     const byStatus = new Map<number, number>();
     const byKind = new Map<string, number>();
     const acceptedIds: string[] = [];
@@ -750,90 +632,56 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
     const seenIds = new Map<string, number>();
     const describe = (c: Case) =>
       `${c.method} ${c.target.slice(0, 200)} [${c.kind}] headers=${JSON.stringify(c.headers.map(([n, v]) => [n, String(v).slice(0, 60)]))} body=${c.body ? JSON.stringify(c.body.subarray(0, 200).toString('latin1')) : '-'}`;
-    const fail = (index: number, c: Case, problem: string) =>
-      failures.push({ index, case: describe(c), problem });
+    const fail = (index: number, c: Case, problem: string) => failures.push({ index, case: describe(c), problem });
     let slowest = 0;
 
-    const run = pool(
-      cases.length,
-      CONCURRENCY,
-      async (index): Promise<void> => {
-        const c = cases[index]!;
-        const headers = c.headers.some(([n]) => n === 'x-request-id')
-          ? c.headers
-          : [
-              ...c.headers,
-              ['x-request-id', `fz-${SEED}-${index}`] as [string, string],
-            ];
-        let res: RawResponse;
-        try {
-          res = await rawRequest(
-            s.port,
-            {
-              method: c.method,
-              target: c.target,
-              headers,
-              body: c.body,
-            } satisfies RawRequest,
-            30_000,
-          );
-        } catch (err) {
-          fail(index, c, `no answer: ${(err as Error).message}`);
-          return;
-        }
-        slowest = Math.max(slowest, res.ms);
-        byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
-        for (const k of c.kind.split(', '))
-          byKind.set(
-            k.replace(/\d+/g, 'N'),
-            (byKind.get(k.replace(/\d+/g, 'N')) ?? 0) + 1,
-          );
-        const correlation = res.headers['x-request-id'];
-        if (correlation)
-          seenIds.set(correlation, (seenIds.get(correlation) ?? 0) + 1);
-        if (res.status >= 500)
+    const run = pool(cases.length, CONCURRENCY, async (index): Promise<void> => {
+      const c = cases[index]!;
+      const headers = c.headers.some(([n]) => n === 'x-request-id')
+        ? c.headers
+        : [...c.headers, ['x-request-id', `fz-${SEED}-${index}`] as [string, string]];
+      let res: RawResponse;
+      try {
+        res = await rawRequest(
+          s.port,
+          {
+            method: c.method,
+            target: c.target,
+            headers,
+            body: c.body,
+          } satisfies RawRequest,
+          30_000,
+        );
+      } catch (err) {
+        fail(index, c, `no answer: ${(err as Error).message}`);
+        return;
+      }
+      slowest = Math.max(slowest, res.ms);
+      byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
+      for (const k of c.kind.split(', '))
+        byKind.set(k.replace(/\d+/g, 'N'), (byKind.get(k.replace(/\d+/g, 'N')) ?? 0) + 1);
+      const correlation = res.headers['x-request-id'];
+      if (correlation) seenIds.set(correlation, (seenIds.get(correlation) ?? 0) + 1);
+      if (res.status >= 500) return void fail(index, c, `${res.status} ${res.body.subarray(0, 300).toString()}`);
+      if (res.status >= 400) {
+        if (!(res.headers['content-type'] ?? '').startsWith('application/problem+json'))
           return void fail(
             index,
             c,
-            `${res.status} ${res.body.subarray(0, 300).toString()}`,
+            `${res.status} with content-type ${res.headers['content-type']}: ${res.body.subarray(0, 200).toString()}`,
           );
-        if (res.status >= 400) {
-          if (
-            !(res.headers['content-type'] ?? '').startsWith(
-              'application/problem+json',
-            )
-          )
-            return void fail(
-              index,
-              c,
-              `${res.status} with content-type ${res.headers['content-type']}: ${res.body.subarray(0, 200).toString()}`,
-            );
-          let problem: any;
-          try {
-            problem = JSON.parse(res.body.toString());
-          } catch {
-            return void fail(
-              index,
-              c,
-              `${res.status} problem body is not JSON: ${res.body.subarray(0, 200).toString()}`,
-            );
-          }
-          if (
-            problem.status !== res.status ||
-            typeof problem.type !== 'string' ||
-            typeof problem.title !== 'string'
-          )
-            return void fail(
-              index,
-              c,
-              `${res.status} malformed problem: ${JSON.stringify(problem).slice(0, 300)}`,
-            );
-          if (!correlation)
-            return void fail(index, c, `${res.status} without x-request-id`);
-          rejectedIds.set(correlation, index);
-        } else if (correlation) acceptedIds.push(correlation);
-      },
-    );
+        let problem: any;
+        try {
+          problem = JSON.parse(res.body.toString());
+        } catch {
+          return void fail(index, c, `${res.status} problem body is not JSON: ${res.body.subarray(0, 200).toString()}`);
+        }
+        if (problem.status !== res.status || typeof problem.type !== 'string' || typeof problem.title !== 'string')
+          return void fail(index, c, `${res.status} malformed problem: ${JSON.stringify(problem).slice(0, 300)}`);
+        if (!correlation) return void fail(index, c, `${res.status} without x-request-id`);
+        rejectedIds.set(correlation, index);
+      } else if (correlation) acceptedIds.push(correlation);
+    });
     await run.done;
 
     // Rejected requests wrote nothing but their Idempotency-Key bookkeeping.
@@ -841,31 +689,18 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
     for (const [id, index] of rejectedIds) {
       // A correlation id the case itself chose may be shared with another case: the snapshot covers those.
       if ((seenIds.get(id) ?? 0) > 1) continue;
-      const writes = (s.writesBy.get(id) ?? []).filter(
-        (w) => w.collection !== 'idempotency_keys',
-      );
+      const writes = (s.writesBy.get(id) ?? []).filter((w) => w.collection !== 'idempotency_keys');
       if (writes.length > 0) {
         rejectedWrites++;
-        fail(
-          index,
-          cases[index]!,
-          `rejected, but wrote ${JSON.stringify(writes)}`,
-        );
+        fail(index, cases[index]!, `rejected, but wrote ${JSON.stringify(writes)}`);
       }
     }
     // And the database changed only where accepted requests wrote.
     await new Promise((r) => setTimeout(r, 1000)); // the relay's after-commit updates of accepted requests
     const after = await snapshot(s.db);
-    const writtenByAccepted = new Set(
-      acceptedIds.flatMap((id) =>
-        (s.writesBy.get(id) ?? []).map((w) => w.collection),
-      ),
-    );
+    const writtenByAccepted = new Set(acceptedIds.flatMap((id) => (s.writesBy.get(id) ?? []).map((w) => w.collection)));
     const unexplained = [...after.keys()].filter(
-      (coll) =>
-        before.get(coll) !== after.get(coll) &&
-        !writtenByAccepted.has(coll) &&
-        coll !== 'idempotency_keys',
+      (coll) => before.get(coll) !== after.get(coll) && !writtenByAccepted.has(coll) && coll !== 'idempotency_keys',
     );
     for (const coll of unexplained)
       failures.push({
@@ -875,12 +710,7 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
       });
     const keys = await s.db.collection('idempotency_keys').find({}).toArray();
     const badKeys = keys.filter(
-      (k) =>
-        k.state !== 'done' ||
-        !(
-          k.status < 300 ||
-          (k.status > 400 && k.status < 500 && k.status !== 429)
-        ),
+      (k) => k.state !== 'done' || !(k.status < 300 || (k.status > 400 && k.status < 500 && k.status !== 429)),
     );
     for (const k of badKeys)
       failures.push({
@@ -893,12 +723,8 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
       () => 0,
     );
 
-    const accepted = [...byStatus]
-      .filter(([st]) => st < 400)
-      .reduce((n, [, c]) => n + c, 0);
-    const fiveXx = [...byStatus]
-      .filter(([st]) => st >= 500)
-      .reduce((n, [, c]) => n + c, 0);
+    const accepted = [...byStatus].filter(([st]) => st < 400).reduce((n, [, c]) => n + c, 0);
+    const fiveXx = [...byStatus].filter(([st]) => st >= 500).reduce((n, [, c]) => n + c, 0);
     const summary = {
       seed: SEED,
       cases: cases.length,
@@ -943,13 +769,9 @@ describe('5 bad input: property-based fuzzing of every /v1 and /admin route from
       duplicated: rejectedWrites + unexplained.length,
       fiveXx,
       seconds: summary.seconds,
-      notes: `seed ${SEED}; ${ops.length} operations; statuses ${Object.entries(
-        summary.statuses,
-      )
+      notes: `seed ${SEED}; ${ops.length} operations; statuses ${Object.entries(summary.statuses)
         .map(([k, v]) => `${k}×${v}`)
-        .join(
-          ' ',
-        )}; ${failures.length} failed checks; "duplicated" here: rejected requests that wrote`,
+        .join(' ')}; ${failures.length} failed checks; "duplicated" here: rejected requests that wrote`,
     });
 
     expect(failures.slice(0, 10)).toEqual([]);

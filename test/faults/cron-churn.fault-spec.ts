@@ -93,15 +93,8 @@ describe('4 cron under churn: 3 replicas, 120 ticks, the running replica SIGKILL
           const pid = marks[0]?.pid as number | undefined;
           const child = live().find((c) => c.pid === pid);
           if (!child) return undefined;
-          const running = marks.filter(
-            (m) => m.pid === pid && !done.has((m.fireAt as Date).toISOString()),
-          );
-          if (
-            running.length === 0 ||
-            running.some(
-              (m) => Date.now() - (m.at as Date).getTime() > FRESH_MS,
-            )
-          )
+          const running = marks.filter((m) => m.pid === pid && !done.has((m.fireAt as Date).toISOString()));
+          if (running.length === 0 || running.some((m) => Date.now() - (m.at as Date).getTime() > FRESH_MS))
             return undefined;
           child.proc.kill('SIGKILL');
           kills.push({
@@ -126,19 +119,14 @@ describe('4 cron under churn: 3 replicas, 120 ticks, the running replica SIGKILL
       fireAt: { $gte: new Date(from), $lte: new Date(to) },
     };
     await until(
-      async () =>
-        (await db
-          .collection('cron_runs')
-          .countDocuments({ ...window, status: 'completed' })) >= TICKS,
+      async () => (await db.collection('cron_runs').countDocuments({ ...window, status: 'completed' })) >= TICKS,
       90_000,
       'every tick of the window to complete',
       500,
     ).catch((err: Error) => console.warn(err.message));
     await sleep(2 * LEASE_MS); // anything still to be taken over (it must not be) would show by now
 
-    const expected = Array.from({ length: TICKS }, (_, i) =>
-      new Date(from + i * 1000).toISOString(),
-    );
+    const expected = Array.from({ length: TICKS }, (_, i) => new Date(from + i * 1000).toISOString());
     const runs = await db.collection('cron_runs').find(window).toArray();
     const runsByTick = new Map<string, any[]>();
     for (const r of runs)
@@ -150,19 +138,11 @@ describe('4 cron under churn: 3 replicas, 120 ticks, the running replica SIGKILL
       .collection('faults_cron_completions')
       .find({ _id: { $in: expected } as never })
       .toArray();
-    const completionsByTick = new Map(
-      completions.map((c) => [String(c._id), c.completions as number]),
-    );
+    const completionsByTick = new Map(completions.map((c) => [String(c._id), c.completions as number]));
     const missing = expected.filter(
-      (t) =>
-        !runsByTick.get(t)?.some((r) => r.status === 'completed') ||
-        !completionsByTick.has(t),
+      (t) => !runsByTick.get(t)?.some((r) => r.status === 'completed') || !completionsByTick.has(t),
     );
-    const doubled = expected.filter(
-      (t) =>
-        (runsByTick.get(t)?.length ?? 0) > 1 ||
-        (completionsByTick.get(t) ?? 0) > 1,
-    );
+    const doubled = expected.filter((t) => (runsByTick.get(t)?.length ?? 0) > 1 || (completionsByTick.get(t) ?? 0) > 1);
     // A taken-over run can be killed again: count each tick once.
     const killedTicks = [...new Set(kills.flatMap((k) => k.ticks))]
       .filter((t) => t >= expected[0]! && t <= expected.at(-1)!)
@@ -206,13 +186,9 @@ describe('4 cron under churn: 3 replicas, 120 ticks, the running replica SIGKILL
     expect(killedThenCompleted).toEqual(killedTicks);
     for (const t of killedThenCompleted) {
       const run = runsByTick.get(t)![0];
-      const victims = kills
-        .filter((k) => k.ticks.includes(t))
-        .map((k) => k.pid);
+      const victims = kills.filter((k) => k.ticks.includes(t)).map((k) => k.pid);
       expect(
-        victims.some((pid) =>
-          run.previousRunners.some((p: string) => p.includes(`:${pid}:`)),
-        ),
+        victims.some((pid) => run.previousRunners.some((p: string) => p.includes(`:${pid}:`))),
         t,
       ).toBe(true);
       expect(

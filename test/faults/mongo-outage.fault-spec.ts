@@ -4,13 +4,7 @@ import { devToken } from '../support/auth/dev-tokens.js';
 import { isolate, sharedRedisUrl } from '../support/isolation.js';
 import { FakeStripe } from '../support/stripe/fake-stripe.js';
 import { toProblem } from '../../src/platform/http/problem/to-problem.js';
-import {
-  sleep,
-  startKeel,
-  until,
-  untilDone,
-  type Child,
-} from './support/children.js';
+import { sleep, startKeel, until, untilDone, type Child } from './support/children.js';
 import { sendWithRetry, type Outcome } from './support/retry-client.js';
 import { recordScenario } from './support/summary.js';
 import { TcpCut } from './support/tcp-cut.js';
@@ -163,12 +157,7 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
         },
       ],
     ];
-    const paths = [
-      '/v1/payments',
-      '/v1/payments',
-      `/v1/payments/${knownId}`,
-      '/admin/dead-letters',
-    ];
+    const paths = ['/v1/payments', '/v1/payments', `/v1/payments/${knownId}`, '/admin/dead-letters'];
     let probeSeq = 0;
     const probing = routes.map(async (_, k) => {
       while (loading) {
@@ -245,8 +234,7 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
     loading = false;
     await Promise.all([...load, ...probing]);
     const readyAfter = await until(
-      async () =>
-        (await fetch(`${url}/health/ready`)).status === 200 ? true : undefined,
+      async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined),
       30_000,
       'readiness 200 again',
     );
@@ -258,10 +246,7 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
     const objectIds = [...ids].map((id) => new ObjectId(id));
     // As long as payments keep completing: a stall of a minute is a failure, slowness is not.
     await untilDone(
-      () =>
-        db
-          .collection('payments')
-          .countDocuments({ _id: { $in: objectIds }, status: FINAL }),
+      () => db.collection('payments').countDocuments({ _id: { $in: objectIds }, status: FINAL }),
       ids.size,
       'accepted payments to be processed',
       60_000,
@@ -271,38 +256,23 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
       .collection('payments')
       .find({}, { projection: { status: 1, 'metadata.k': 1, description: 1 } })
       .toArray();
-    const probePayments = payments.filter(
-      (p) => p.description === 'probe',
-    ).length;
-    const probeAccepted = probes.filter(
-      (p) => p.route.startsWith('POST') && p.status === 202,
-    ).length;
+    const probePayments = payments.filter((p) => p.description === 'probe').length;
+    const probeAccepted = probes.filter((p) => p.route.startsWith('POST') && p.status === 202).length;
     const keyed = payments.filter((p) => p.description !== 'probe');
     const byKey = new Map<string, number>();
-    for (const p of keyed)
-      byKey.set(p.metadata?.k, (byKey.get(p.metadata?.k) ?? 0) + 1);
+    for (const p of keyed) byKey.set(p.metadata?.k, (byKey.get(p.metadata?.k) ?? 0) + 1);
     const intents = new Map<string, number>();
     for (const pi of stripe.ledger.intents.values())
-      intents.set(
-        pi.metadata?.keel_payment_id,
-        (intents.get(pi.metadata?.keel_payment_id) ?? 0) + 1,
-      );
+      intents.set(pi.metadata?.keel_payment_id, (intents.get(pi.metadata?.keel_payment_id) ?? 0) + 1);
     const byId = new Map(payments.map((p) => [String(p._id), p]));
-    const lost = [...ids].filter(
-      (id) => byId.get(id)?.status !== FINAL || intents.get(id) !== 1,
-    );
+    const lost = [...ids].filter((id) => byId.get(id)?.status !== FINAL || intents.get(id) !== 1);
     const duplicated =
       [...byKey.values()].reduce((s, c) => s + c - 1, 0) +
       [...intents.values()].reduce((s, c) => s + Math.max(0, c - 1), 0);
     const orphans = keyed.filter((p) => !ids.has(String(p._id))).length;
 
     const during = probes.filter((p) => p.phase === 'outage');
-    const bad = probes.filter(
-      (p) =>
-        p.status === 0 ||
-        (p.status >= 500 && p.status !== 503) ||
-        p.ms > HANG_BOUND_MS,
-    );
+    const bad = probes.filter((p) => p.status === 0 || (p.status >= 500 && p.status !== 503) || p.ms > HANG_BOUND_MS);
     const unavailable = probes.filter((p) => p.status === 503);
     const raw = outcomes.flatMap((o) => o.trail);
     const summary = {
@@ -314,9 +284,7 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
       slowestProbeMs: Math.max(...probes.map((p) => p.ms)),
       raw503: raw.filter((s) => s === 503).length,
       raw409: raw.filter((s) => s === 409).length,
-      raw500:
-        raw.filter((s) => s === 500).length +
-        probes.filter((p) => p.status === 500).length,
+      raw500: raw.filter((s) => s === 500).length + probes.filter((p) => p.status === 500).length,
       retriedRequests: outcomes.filter((o) => o.attempts > 1).length,
       readyDuring: [...new Set(readyDuring)],
       servingAgainAfterMs: firstAccepted - healedAt,
@@ -346,8 +314,7 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
         .map(
           (o) =>
             (o as any).body?.correlationId ??
-            (typeof (o as any).body === 'string' &&
-            (o as any).body.includes('internal')
+            (typeof (o as any).body === 'string' && (o as any).body.includes('internal')
               ? JSON.parse((o as any).body).correlationId
               : undefined),
         )
@@ -355,14 +322,8 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
       const lostEvents = await Promise.all(
         lost.slice(0, 3).map(async (id) => ({
           id,
-          outbox: await db
-            .collection('events_outbox')
-            .find({ aggregateId: id })
-            .toArray(),
-          dead: await db
-            .collection('events_dead_letters')
-            .find({ 'event.aggregateId': id })
-            .toArray(),
+          outbox: await db.collection('events_outbox').find({ aggregateId: id }).toArray(),
+          dead: await db.collection('events_dead_letters').find({ 'event.aggregateId': id }).toArray(),
           inbox: await db
             .collection('events_inbox')
             .find({})
@@ -375,10 +336,7 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
         `keel log (no request lines): ${app
           .output()
           .split('\n')
-          .filter(
-            (l) =>
-              !l.includes('request errored') && !l.includes('answered 503'),
-          )
+          .filter((l) => !l.includes('request errored') && !l.includes('answered 503'))
           .slice(-40)
           .join('\n')
           .slice(-8000)}`,
@@ -408,21 +366,14 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
     expect(during.length).toBeGreaterThan(3);
     expect(during.filter((p) => p.status === 503).length).toBeGreaterThan(0);
     for (const p of unavailable) {
-      expect(p.contentType, JSON.stringify(p)).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(p.contentType, JSON.stringify(p)).toMatch(/^application\/problem\+json/);
       expect(Number(p.retryAfter), JSON.stringify(p)).toBeGreaterThan(0);
       expect(JSON.parse(p.body)).toMatchObject({
         status: 503,
         type: 'urn:keel:problem:service-unavailable',
       });
-      const { correlationId: _id, ...shown } = JSON.parse(p.body) as Record<
-        string,
-        unknown
-      >;
-      expect(JSON.stringify(shown)).not.toMatch(
-        /Mongo|ECONNRESET|127\.0\.0\.1|topology/i,
-      );
+      const { correlationId: _id, ...shown } = JSON.parse(p.body) as Record<string, unknown>;
+      expect(JSON.stringify(shown)).not.toMatch(/Mongo|ECONNRESET|127\.0\.0\.1|topology/i);
     }
     expect(readyDuring).toContain(503);
     expect(readyBody).toContain('mongodb');

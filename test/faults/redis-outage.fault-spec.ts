@@ -5,14 +5,7 @@ import { freePort } from '../support/free-port.js';
 import { isolate } from '../support/isolation.js';
 import { PrivateRedis } from '../support/redis-server.js';
 import { FakeStripe } from '../support/stripe/fake-stripe.js';
-import {
-  sleep,
-  startKeel,
-  startMongoProcess,
-  until,
-  untilDone,
-  type Child,
-} from './support/children.js';
+import { sleep, startKeel, startMongoProcess, until, untilDone, type Child } from './support/children.js';
 import { FaultsLb, HAPROXY } from './support/haproxy.js';
 import { sendWithRetry, type Outcome } from './support/retry-client.js';
 import { recordScenario } from './support/summary.js';
@@ -46,10 +39,7 @@ async function readiness(url: string): Promise<Readiness> {
  */
 describe('2 Redis outage: 15 s without Redis under load', () => {
   it('has HAProxy from Debian (.ci/run installs it)', () => {
-    expect(
-      existsSync(HAPROXY),
-      `${HAPROXY} is missing: apt-get install -y haproxy`,
-    ).toBe(true);
+    expect(existsSync(HAPROXY), `${HAPROXY} is missing: apt-get install -y haproxy`).toBe(true);
   });
 
   const iso = isolate('faults_redis');
@@ -147,10 +137,7 @@ describe('2 Redis outage: 15 s without Redis under load', () => {
     // Readiness during the outage, sampled until it ends: api replicas 200 degraded, the worker 503.
     const seen = { api: [] as Readiness[], worker: [] as Readiness[] };
     while (Date.now() - outageStarted < OUTAGE_MS) {
-      const [ra, rw] = await Promise.all([
-        readiness(a.url),
-        readiness(worker.url),
-      ]);
+      const [ra, rw] = await Promise.all([readiness(a.url), readiness(worker.url)]);
       if (Date.now() - outageStarted > 3000) {
         seen.api.push(ra);
         seen.worker.push(rw);
@@ -184,30 +171,17 @@ describe('2 Redis outage: 15 s without Redis under load', () => {
       .find({}, { projection: { status: 1, 'metadata.k': 1, history: 1 } })
       .toArray();
     const byKey = new Map<string, number>();
-    for (const p of payments)
-      byKey.set(p.metadata?.k, (byKey.get(p.metadata?.k) ?? 0) + 1);
+    for (const p of payments) byKey.set(p.metadata?.k, (byKey.get(p.metadata?.k) ?? 0) + 1);
     const intents = new Map<string, number>();
     for (const pi of stripe.ledger.intents.values())
-      intents.set(
-        pi.metadata?.keel_payment_id,
-        (intents.get(pi.metadata?.keel_payment_id) ?? 0) + 1,
-      );
+      intents.set(pi.metadata?.keel_payment_id, (intents.get(pi.metadata?.keel_payment_id) ?? 0) + 1);
     const byId = new Map(payments.map((p) => [String(p._id), p]));
-    const lost = [...ids].filter(
-      (id) => byId.get(id)?.status !== FINAL || intents.get(id) !== 1,
-    );
+    const lost = [...ids].filter((id) => byId.get(id)?.status !== FINAL || intents.get(id) !== 1);
     const duplicated =
       [...byKey.values()].reduce((s, c) => s + c - 1, 0) +
       [...intents.values()].reduce((s, c) => s + Math.max(0, c - 1), 0) +
-      payments.filter(
-        (p) =>
-          (p.history ?? []).filter(
-            (h: { status: string }) => h.status === FINAL,
-          ).length > 1,
-      ).length;
-    const deadLetters = await db
-      .collection('events_dead_letters')
-      .countDocuments({});
+      payments.filter((p) => (p.history ?? []).filter((h: { status: string }) => h.status === FINAL).length > 1).length;
+    const deadLetters = await db.collection('events_dead_letters').countDocuments({});
 
     const summary = {
       requests: outcomes.length,
@@ -220,22 +194,18 @@ describe('2 Redis outage: 15 s without Redis under load', () => {
       lost: lost.length,
       duplicated,
       deadLetters,
-      backlogDrainedSecondsAfterRedisReturned: drained
-        ? Math.round((drained - resumedAt) / 100) / 10
-        : undefined,
+      backlogDrainedSecondsAfterRedisReturned: drained ? Math.round((drained - resumedAt) / 100) / 10 : undefined,
       apiReadiness: [
         ...new Set(
           seen.api.map(
-            (r) =>
-              `${r.status} ${r.body.status} redis=${r.body.info?.redis?.status ?? r.body.error?.redis?.status}`,
+            (r) => `${r.status} ${r.body.status} redis=${r.body.info?.redis?.status ?? r.body.error?.redis?.status}`,
           ),
         ),
       ],
       workerReadiness: [
         ...new Set(
           seen.worker.map(
-            (r) =>
-              `${r.status} ${r.body.status} redis=${r.body.info?.redis?.status ?? r.body.error?.redis?.status}`,
+            (r) => `${r.status} ${r.body.status} redis=${r.body.info?.redis?.status ?? r.body.error?.redis?.status}`,
           ),
         ),
       ],
@@ -280,13 +250,9 @@ describe('2 Redis outage: 15 s without Redis under load', () => {
     expect(deadLetters).toBe(0);
     // Back to normal: every replica ready and ok.
     for (const c of [a, b, worker])
-      expect(
-        await until(
-          async () => (await readiness(c.url)).body.status === 'ok',
-          30_000,
-          `${c.name} to be ok`,
-        ),
-      ).toBe(true);
+      expect(await until(async () => (await readiness(c.url)).body.status === 'ok', 30_000, `${c.name} to be ok`)).toBe(
+        true,
+      );
     expect(children.every((c) => c.alive())).toBe(true);
   }, 600_000);
 });

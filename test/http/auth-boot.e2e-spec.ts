@@ -11,9 +11,7 @@ describe('auth configuration at boot', () => {
     });
     const boot = createApp(config);
     await expect(boot).rejects.toBeInstanceOf(BootError);
-    await expect(boot).rejects.toThrow(
-      /AUTH_FIREBASE_PROJECT_ID.*AUTH_JWKS_URL.*AUTH_JWT_SECRET/s,
-    );
+    await expect(boot).rejects.toThrow(/AUTH_FIREBASE_PROJECT_ID.*AUTH_JWKS_URL.*AUTH_JWT_SECRET/s);
   });
 
   it('refuses a JWKS URL without issuer and audience', async () => {
@@ -21,8 +19,6 @@ describe('auth configuration at boot', () => {
       AUTH_JWKS_URL: 'https://idp.example/jwks.json',
       REDIS_URL: sharedRedisUrl,
     });
-    await expect(createApp(config)).rejects.toThrow(
-      /AUTH_ISSUER and AUTH_AUDIENCE/,
-    );
+    await expect(createApp(config)).rejects.toThrow(/AUTH_ISSUER and AUTH_AUDIENCE/);
   });
 });

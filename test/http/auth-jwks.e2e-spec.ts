@@ -31,18 +31,9 @@ describe('auth with Firebase-shaped RS256 tokens from a JWKS', () => {
         }),
     ],
     ['wrong audience', () => jwks.sign('alice', { audience: 'other-project' })],
-    [
-      'bad signature (same kid, other key)',
-      () => jwks.sign('alice', { foreignKey: true }),
-    ],
-    [
-      'unknown kid',
-      () => jwks.sign('alice', { kid: 'rotated-away', foreignKey: true }),
-    ],
-    [
-      'alg none',
-      async () => unsecuredToken('alice', jwks.issuer, jwks.project),
-    ],
+    ['bad signature (same kid, other key)', () => jwks.sign('alice', { foreignKey: true })],
+    ['unknown kid', () => jwks.sign('alice', { kid: 'rotated-away', foreignKey: true })],
+    ['alg none', async () => unsecuredToken('alice', jwks.issuer, jwks.project)],
     [
       'HS256 signed with the development secret',
       () => devToken('alice', { issuer: jwks.issuer, audience: jwks.project }),
@@ -72,11 +63,7 @@ describe('auth with Firebase-shaped RS256 tokens from a JWKS', () => {
     const admin = {
       authorization: `Bearer ${await jwks.sign('uid-2', { claims: { admin: true } })}`,
     };
-    expect(
-      (await call(`${url}/admin/notes/stats`, { headers: user })).status,
-    ).toBe(403);
-    expect(
-      (await call(`${url}/admin/notes/stats`, { headers: admin })).status,
-    ).toBe(200);
+    expect((await call(`${url}/admin/notes/stats`, { headers: user })).status).toBe(403);
+    expect((await call(`${url}/admin/notes/stats`, { headers: admin })).status).toBe(200);
   });
 });

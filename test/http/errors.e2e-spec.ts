@@ -4,9 +4,7 @@ import { bootNotesApp, call } from './http-app.js';
 
 function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number) {
   expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(
-    /^application\/problem\+json/,
-  );
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({
     status,
     type: expect.stringMatching(/^urn:keel:problem:/),
@@ -15,9 +13,7 @@ function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number) {
   expect(typeof res.body.detail).toBe('string');
   expect(res.body.instance).toMatch(/^\//);
   expect(res.body.correlationId).toBe(res.headers.get('x-request-id'));
-  expect(res.text).not.toMatch(
-    /\bat \w+.*\(|node_modules|\/src\/|\.ts:\d+|Mongo\w*Error|E11000/,
-  );
+  expect(res.text).not.toMatch(/\bat \w+.*\(|node_modules|\/src\/|\.ts:\d+|Mongo\w*Error|E11000/);
 }
 
 describe('validation and error answers', () => {
@@ -46,19 +42,13 @@ describe('validation and error answers', () => {
   });
 
   it('wrong content type: 415', async () => {
-    expectProblem(
-      await post('title=x', 'application/x-www-form-urlencoded; charset=utf-8'),
-      415,
-    );
+    expectProblem(await post('title=x', 'application/x-www-form-urlencoded; charset=utf-8'), 415);
     expectProblem(await post('title', 'text/plain'), 415);
     expectProblem(await post('<note/>', 'application/xml'), 415);
   });
 
   it('body over the limit: 413', async () => {
-    const res = await post(
-      JSON.stringify({ title: 'x', body: 'y'.repeat(4096) }),
-      'application/json',
-    );
+    const res = await post(JSON.stringify({ title: 'x', body: 'y'.repeat(4096) }), 'application/json');
     expectProblem(res, 413);
   });
 
@@ -69,9 +59,7 @@ describe('validation and error answers', () => {
       json: { title: 'x', admin: true },
     });
     expectProblem(res, 400);
-    expect(res.body.errors).toEqual([
-      { field: 'admin', message: 'is not an accepted field' },
-    ]);
+    expect(res.body.errors).toEqual([{ field: 'admin', message: 'is not an accepted field' }]);
   });
 
   it('invalid and missing fields are listed with their paths', async () => {
@@ -93,10 +81,7 @@ describe('validation and error answers', () => {
   });
 
   it('a body nested too deep: 400 before anything recurses into it', async () => {
-    const res = await post(
-      `${'['.repeat(500)}${']'.repeat(500)}`,
-      'application/json',
-    );
+    const res = await post(`${'['.repeat(500)}${']'.repeat(500)}`, 'application/json');
     expectProblem(res, 400);
     expect(res.body.errors).toEqual([
       {
@@ -108,10 +93,7 @@ describe('validation and error answers', () => {
 
   it('an empty body: 400', async () => {
     expectProblem(await post('', 'application/json'), 400);
-    expectProblem(
-      await call(`${app.url}/v1/notes`, { method: 'POST', headers: auth }),
-      400,
-    );
+    expectProblem(await call(`${app.url}/v1/notes`, { method: 'POST', headers: auth }), 400);
   });
 
   it('bad query parameters: 400 naming the parameter', async () => {
@@ -125,9 +107,7 @@ describe('validation and error answers', () => {
   it('invalid ObjectId in the path: 400 naming the parameter', async () => {
     const res = await call(`${app.url}/v1/notes/not-an-id`, { headers: auth });
     expectProblem(res, 400);
-    expect(res.body.errors).toEqual([
-      { field: 'id', message: expect.stringMatching(/ObjectId/) },
-    ]);
+    expect(res.body.errors).toEqual([{ field: 'id', message: expect.stringMatching(/ObjectId/) }]);
   });
 
   it('unknown route: 404, without echoing the query string', async () => {

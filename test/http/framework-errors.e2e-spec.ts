@@ -17,16 +17,8 @@ describe('framework and client errors as problem+json', () => {
   afterAll(async () => app?.close());
 
   const cases: Array<[string, number, Parameters<typeof rawRequest>[1]]> = [
-    [
-      'a malformed percent escape in the URL',
-      400,
-      { method: 'GET', target: '/v1/notes/%zz', headers: [] },
-    ],
-    [
-      'an over-long path parameter',
-      414,
-      { method: 'GET', target: `/v1/notes/${'a'.repeat(3000)}`, headers: [] },
-    ],
+    ['a malformed percent escape in the URL', 400, { method: 'GET', target: '/v1/notes/%zz', headers: [] }],
+    ['an over-long path parameter', 414, { method: 'GET', target: `/v1/notes/${'a'.repeat(3000)}`, headers: [] }],
     [
       'headers over the size limit',
       431,
@@ -36,26 +28,10 @@ describe('framework and client errors as problem+json', () => {
         headers: [['x-big', 'a'.repeat(20_000)]],
       },
     ],
-    [
-      'a raw space in the request-target',
-      400,
-      { method: 'GET', target: '/v1/no tes', headers: [] },
-    ],
-    [
-      'raw non-ASCII bytes in the request-target',
-      400,
-      { method: 'GET', target: '/v1/notes/\xff\xfe', headers: [] },
-    ],
-    [
-      'an invalid method token',
-      400,
-      { method: 'G@T', target: '/v1/notes', headers: [] },
-    ],
-    [
-      'a control character in a header',
-      400,
-      { method: 'GET', target: '/v1/notes', headers: [['x-a', 'a\x01b']] },
-    ],
+    ['a raw space in the request-target', 400, { method: 'GET', target: '/v1/no tes', headers: [] }],
+    ['raw non-ASCII bytes in the request-target', 400, { method: 'GET', target: '/v1/notes/\xff\xfe', headers: [] }],
+    ['an invalid method token', 400, { method: 'G@T', target: '/v1/notes', headers: [] }],
+    ['a control character in a header', 400, { method: 'GET', target: '/v1/notes', headers: [['x-a', 'a\x01b']] }],
     [
       'Content-Length with Transfer-Encoding',
       400,

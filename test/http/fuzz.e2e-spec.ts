@@ -4,38 +4,25 @@ import { devToken } from '../support/auth/dev-tokens.js';
 import { bootNotesApp } from './http-app.js';
 
 /** Sends a request; a header value fetch itself refuses never reaches the server, so it is skipped. */
-async function send(
-  url: string,
-  init: RequestInit,
-): Promise<Response | undefined> {
+async function send(url: string, init: RequestInit): Promise<Response | undefined> {
   try {
     return await fetch(url, init);
   } catch (err) {
     if (
       err instanceof TypeError &&
-      /header|ByteString|invalid/i.test(
-        String((err as Error).message) + String(err.cause),
-      )
+      /header|ByteString|invalid/i.test(String((err as Error).message) + String(err.cause))
     )
       return undefined;
     throw err;
   }
 }
 
-async function expectClean(
-  res: Response | undefined,
-  label: string,
-): Promise<void> {
+async function expectClean(res: Response | undefined, label: string): Promise<void> {
   if (!res) return;
   const text = await res.text();
-  expect(
-    res.status,
-    `${label} -> ${res.status} ${text.slice(0, 300)}`,
-  ).toBeLessThan(500);
+  expect(res.status, `${label} -> ${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
   if (res.status >= 400) {
-    expect(res.headers.get('content-type'), label).toMatch(
-      /^application\/problem\+json/,
-    );
+    expect(res.headers.get('content-type'), label).toMatch(/^application\/problem\+json/);
     expect(text, label).not.toMatch(/node_modules|\.ts:\d+|\bat \w+ \(/);
   }
 }
@@ -67,25 +54,21 @@ describe('fuzzing the test resource: malformed input never answers 5xx', () => {
 
   it('arbitrary JSON bodies, with and without Idempotency-Key', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.jsonValue({ maxDepth: 4 }),
-        fc.option(fc.string({ maxLength: 300 })),
-        async (body, key) => {
-          const headers: Record<string, string> = {
-            authorization: auth,
-            'content-type': 'application/json',
-          };
-          if (key !== null) headers['idempotency-key'] = key;
-          await expectClean(
-            await send(`${app.url}/v1/notes`, {
-              method: 'POST',
-              headers,
-              body: JSON.stringify(body),
-            }),
-            JSON.stringify(body),
-          );
-        },
-      ),
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), fc.option(fc.string({ maxLength: 300 })), async (body, key) => {
+        const headers: Record<string, string> = {
+          authorization: auth,
+          'content-type': 'application/json',
+        };
+        if (key !== null) headers['idempotency-key'] = key;
+        await expectClean(
+          await send(`${app.url}/v1/notes`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(body),
+          }),
+          JSON.stringify(body),
+        );
+      }),
       { numRuns: 150 },
     );
   });
@@ -102,10 +85,7 @@ describe('fuzzing the test resource: malformed input never answers 5xx', () => {
     );
     await fc.assert(
       fc.asyncProperty(
-        fc.record(
-          { title: value, body: value, tags: value, delayMs: value },
-          { requiredKeys: [] },
-        ),
+        fc.record({ title: value, body: value, tags: value, delayMs: value }, { requiredKeys: [] }),
         fc.dictionary(fc.string(), value, { maxKeys: 3 }),
         async (note, extra) => {
           const body = JSON.stringify({ ...extra, ...note });
@@ -128,22 +108,18 @@ describe('fuzzing the test resource: malformed input never answers 5xx', () => {
 
   it('arbitrary bytes under arbitrary content types', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.uint8Array({ maxLength: 2048 }),
-        contentTypes,
-        async (bytes, type) => {
-          const headers: Record<string, string> = { authorization: auth };
-          if (type) headers['content-type'] = type;
-          await expectClean(
-            await send(`${app.url}/v1/notes`, {
-              method: 'POST',
-              headers,
-              body: bytes,
-            }),
-            `${type} ${bytes.length} bytes`,
-          );
-        },
-      ),
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), contentTypes, async (bytes, type) => {
+        const headers: Record<string, string> = { authorization: auth };
+        if (type) headers['content-type'] = type;
+        await expectClean(
+          await send(`${app.url}/v1/notes`, {
+            method: 'POST',
+            headers,
+            body: bytes,
+          }),
+          `${type} ${bytes.length} bytes`,
+        );
+      }),
       { numRuns: 150 },
     );
   });
@@ -151,13 +127,9 @@ describe('fuzzing the test resource: malformed input never answers 5xx', () => {
   it('arbitrary headers: authorization, x-request-id, idempotency-key', async () => {
     const headerText = fc.string({
       maxLength: 400,
-      unit: fc
-        .integer({ min: 0x20, max: 0x7e })
-        .map((c) => String.fromCharCode(c)),
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
     });
-    const segment = fc
-      .base64String({ maxLength: 60 })
-      .map((s) => s.replace(/=/g, ''));
+    const segment = fc.base64String({ maxLength: 60 }).map((s) => s.replace(/=/g, ''));
     const authorization = fc.oneof(
       headerText,
       fc.tuple(segment, segment, segment).map((p) => `Bearer ${p.join('.')}`),
@@ -176,10 +148,7 @@ describe('fuzzing the test resource: malformed input never answers 5xx', () => {
             'idempotency-key': key,
             'content-type': 'application/json',
           };
-          const body =
-            method === 'POST'
-              ? JSON.stringify({ title: `t-${rid.length}` })
-              : undefined;
+          const body = method === 'POST' ? JSON.stringify({ title: `t-${rid.length}` }) : undefined;
           await expectClean(
             await send(`${app.url}/v1/notes`, { method, headers, body }),
             `${method} ${a.slice(0, 40)}`,
@@ -198,10 +167,7 @@ describe('fuzzing the test resource: malformed input never answers 5xx', () => {
         fc.constantFrom('GET', 'DELETE', 'POST'),
         async (seg, query, method) => {
           const url = `${app.url}/v1/notes/${encodeURIComponent(seg)}?limit=${encodeURIComponent(query)}&${encodeURIComponent(query)}=1`;
-          await expectClean(
-            await send(url, { method, headers: { authorization: auth } }),
-            `${method} ${url}`,
-          );
+          await expectClean(await send(url, { method, headers: { authorization: auth } }), `${method} ${url}`);
         },
       ),
       { numRuns: 150 },
@@ -227,10 +193,7 @@ describe('fuzzing the test resource: malformed input never answers 5xx', () => {
           'content-type': 'application/json',
         };
         if (key) headers['idempotency-key'] = `${key}-${body.length}`;
-        await expectClean(
-          await send(`${app.url}/v1/notes`, { method: 'POST', headers, body }),
-          body.slice(0, 60),
-        );
+        await expectClean(await send(`${app.url}/v1/notes`, { method: 'POST', headers, body }), body.slice(0, 60));
       }
     }
   });

@@ -14,12 +14,8 @@ describe('security headers and CORS', () => {
     for (const path of ['/v1/ping', '/v1/notes', '/no/such/route']) {
       const res = await call(`${app.url}${path}`);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
-      expect(res.headers.get('strict-transport-security'), path).toMatch(
-        /max-age=/,
-      );
-      expect(res.headers.get('content-security-policy'), path).toMatch(
-        /default-src 'self'/,
-      );
+      expect(res.headers.get('strict-transport-security'), path).toMatch(/max-age=/);
+      expect(res.headers.get('content-security-policy'), path).toMatch(/default-src 'self'/);
       expect(res.headers.get('x-frame-options'), path).toBe('SAMEORIGIN');
       expect(res.headers.get('x-request-id'), path).toBeTruthy();
     }
@@ -31,24 +27,17 @@ describe('security headers and CORS', () => {
       headers: {
         origin: 'https://app.example',
         'access-control-request-method': 'POST',
-        'access-control-request-headers':
-          'authorization,content-type,idempotency-key',
+        'access-control-request-headers': 'authorization,content-type,idempotency-key',
       },
     });
     expect(preflight.status).toBeLessThan(300);
-    expect(preflight.headers.get('access-control-allow-origin')).toBe(
-      'https://app.example',
-    );
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
 
     const allowed = await call(`${app.url}/v1/ping`, {
       headers: { origin: 'https://admin.example' },
     });
-    expect(allowed.headers.get('access-control-allow-origin')).toBe(
-      'https://admin.example',
-    );
-    expect(allowed.headers.get('access-control-expose-headers')).toMatch(
-      /x-request-id/i,
-    );
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://admin.example');
+    expect(allowed.headers.get('access-control-expose-headers')).toMatch(/x-request-id/i);
 
     const denied = await call(`${app.url}/v1/ping`, {
       headers: { origin: 'https://evil.example' },

@@ -2,10 +2,7 @@ import { bootInProcess, type RunningApp } from '../support/in-process-app.js';
 import { notesFeature } from './fixtures/notes.module.js';
 
 /** keel with the test notes resource, in this process. */
-export function bootNotesApp(
-  suite: string,
-  env: Record<string, string> = {},
-): Promise<RunningApp> {
+export function bootNotesApp(suite: string, env: Record<string, string> = {}): Promise<RunningApp> {
   return bootInProcess(suite, env, [notesFeature]);
 }
 

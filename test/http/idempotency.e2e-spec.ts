@@ -11,12 +11,7 @@ describe('Idempotency-Key', () => {
   let bob: Record<string, string>;
   let n = 0;
   const key = () => `key-${Date.now()}-${++n}`;
-  const post = (
-    headers: Record<string, string>,
-    idemKey: string | undefined,
-    json: unknown,
-    path = '/v1/notes',
-  ) =>
+  const post = (headers: Record<string, string>, idemKey: string | undefined, json: unknown, path = '/v1/notes') =>
     call(`${app.url}${path}`, {
       method: 'POST',
       headers: {
@@ -48,9 +43,7 @@ describe('Idempotency-Key', () => {
     expect(again.body).toEqual(first.body);
     expect(executions.create).toBe(before);
     const list = await call(`${app.url}/v1/notes`, { headers: alice });
-    expect(
-      list.body.filter((x: { title: string }) => x.title === 'replayed'),
-    ).toHaveLength(1);
+    expect(list.body.filter((x: { title: string }) => x.title === 'replayed')).toHaveLength(1);
   });
 
   it('treats a reordered JSON body as the same request', async () => {
@@ -73,9 +66,7 @@ describe('Idempotency-Key', () => {
     expect((await post(alice, k, { title: 'one' })).status).toBe(201);
     const other = await post(alice, k, { title: 'two' });
     expect(other.status).toBe(422);
-    expect(other.headers.get('content-type')).toMatch(
-      /^application\/problem\+json/,
-    );
+    expect(other.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(other.body.type).toBe('urn:keel:problem:idempotency-key-reused');
     expect((await post(alice, k, {}, '/v1/ping')).status).toBe(201); // public route: anonymous, key ignored
     const otherPath = await call(`${app.url}/v1/notes?limit=1`, {
@@ -92,9 +83,7 @@ describe('Idempotency-Key', () => {
     await new Promise((r) => setTimeout(r, 200));
     const concurrent = await post(alice, k, { title: 'slow', delayMs: 700 });
     expect(concurrent.status).toBe(409);
-    expect(concurrent.body.type).toBe(
-      'urn:keel:problem:idempotency-in-progress',
-    );
+    expect(concurrent.body.type).toBe('urn:keel:problem:idempotency-in-progress');
     expect(concurrent.headers.get('retry-after')).toBe('1');
     const first = await slow;
     expect(first.status).toBe(201);
@@ -107,30 +96,20 @@ describe('Idempotency-Key', () => {
     const k = key();
     const slow = post(alice, k, { title: 'long runner', delayMs: 3000 });
     await new Promise((r) => setTimeout(r, 2600)); // past IDEMPOTENCY_LOCK_S=2
-    expect(
-      (await post(alice, k, { title: 'long runner', delayMs: 3000 })).status,
-    ).toBe(409);
+    expect((await post(alice, k, { title: 'long runner', delayMs: 3000 })).status).toBe(409);
     expect((await slow).status).toBe(201);
   });
 
   it('lets two concurrent first requests with one key run the handler once', async () => {
     const k = key();
     const before = executions.create;
-    const results = await Promise.all(
-      [1, 2, 3, 4, 5, 6].map(() =>
-        post(alice, k, { title: 'race', delayMs: 50 }),
-      ),
-    );
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map(() => post(alice, k, { title: 'race', delayMs: 50 })));
     expect(executions.create - before).toBe(1);
     // Each loser either saw the winner running (409) or finished (a replay of the same 201).
     const created = results.filter((r) => r.status === 201);
-    expect(
-      created.length + results.filter((r) => r.status === 409).length,
-    ).toBe(results.length);
+    expect(created.length + results.filter((r) => r.status === 409).length).toBe(results.length);
     expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
-    expect(
-      created.filter((r) => r.headers.get('idempotent-replayed') === null),
-    ).toHaveLength(1);
+    expect(created.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
   });
 
   it('scopes keys to the user: the same key for two users is independent', async () => {
@@ -166,9 +145,7 @@ describe('Idempotency-Key', () => {
     const again = await post(alice, k, { title: 'forbidden' });
     expect(again.status).toBe(422);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(again.headers.get('content-type')).toMatch(
-      /^application\/problem\+json/,
-    );
+    expect(again.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(again.body).toEqual(first.body);
   });
 
@@ -185,8 +162,7 @@ describe('Idempotency-Key', () => {
     const k = key();
     const db = app.app.get<Connection>(getConnectionToken());
     // What a process killed mid-request leaves behind: a running record nobody will finish.
-    const { requestFingerprint } =
-      await import('../../src/platform/http/idempotency/fingerprint.js');
+    const { requestFingerprint } = await import('../../src/platform/http/idempotency/fingerprint.js');
     await db.collection('idempotency_keys').insertOne({
       userId: 'alice',
       key: k,
@@ -202,21 +178,13 @@ describe('Idempotency-Key', () => {
   });
 
   it('rejects malformed keys', async () => {
-    expect(
-      (await post(alice, 'x'.repeat(256), { title: 'long key' })).status,
-    ).toBe(400);
+    expect((await post(alice, 'x'.repeat(256), { title: 'long key' })).status).toBe(400);
     expect((await post(alice, '', { title: 'empty key' })).status).toBe(400);
-    expect(
-      (await post(alice, 'k'.repeat(255), { title: 'max key' })).status,
-    ).toBe(201);
+    expect((await post(alice, 'k'.repeat(255), { title: 'max key' })).status).toBe(201);
   });
 
   it('is optional: POSTs without a key are not deduplicated', async () => {
-    expect((await post(alice, undefined, { title: 'no key 1' })).status).toBe(
-      201,
-    );
-    expect((await post(alice, undefined, { title: 'no key 2' })).status).toBe(
-      201,
-    );
+    expect((await post(alice, undefined, { title: 'no key 1' })).status).toBe(201);
+    expect((await post(alice, undefined, { title: 'no key 2' })).status).toBe(201);
   });
 });

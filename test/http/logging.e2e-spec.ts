@@ -57,9 +57,7 @@ describe('request logs', () => {
     expect(res.headers.get('x-request-id')).toBe('trace-abc-1');
     await settle();
     const mine = logs.lines().filter((l) => l.correlationId === 'trace-abc-1');
-    expect(mine.map((l) => l.msg)).toEqual(
-      expect.arrayContaining(['creating note', 'request completed']),
-    );
+    expect(mine.map((l) => l.msg)).toEqual(expect.arrayContaining(['creating note', 'request completed']));
     const handlerLine = mine.find((l) => l.msg === 'creating note')!;
     expect(handlerLine.context).toBe('NotesService');
     expect(handlerLine.token).toBe('[redacted]');
@@ -108,12 +106,7 @@ describe('request logs', () => {
     });
     expect(res.status).toBe(500);
     await settle();
-    const error = logs
-      .lines()
-      .find(
-        (l) =>
-          l.correlationId === 'trace-boom-2' && l.level === 'error' && l.err,
-      );
+    const error = logs.lines().find((l) => l.correlationId === 'trace-boom-2' && l.level === 'error' && l.err);
     expect(error).toBeDefined();
     expect(error!.err.message).toContain('ECONNREFUSED');
     expect(error!.err.stack).toContain('NotesService');
@@ -123,7 +116,6 @@ describe('request logs', () => {
   it('writes JSON lines only', async () => {
     await call(`${app.url}/v1/ping`);
     await settle();
-    for (const line of logs.raw().split('\n').filter(Boolean))
-      expect(() => JSON.parse(line)).not.toThrow();
+    for (const line of logs.raw().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
   });
 });

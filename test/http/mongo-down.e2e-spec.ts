@@ -12,17 +12,12 @@ describe('MongoDB unavailable', () => {
 
   it('answers 503 problem+json with Retry-After, promptly and without internals', async () => {
     const alice = await bearer('alice');
-    expect((await call(`${app.url}/v1/notes`, { headers: alice })).status).toBe(
-      200,
-    );
+    expect((await call(`${app.url}/v1/notes`, { headers: alice })).status).toBe(200);
     await app.app.get(MongoTarget).embedded!.stop();
 
     const requests: Array<[string, RequestInit & { json?: unknown }]> = [
       ['/v1/notes', { headers: alice }],
-      [
-        '/v1/notes',
-        { method: 'POST', headers: alice, json: { title: 'while down' } },
-      ],
+      ['/v1/notes', { method: 'POST', headers: alice, json: { title: 'while down' } }],
       [
         '/v1/notes',
         {
@@ -36,9 +31,7 @@ describe('MongoDB unavailable', () => {
       const started = Date.now();
       const res = await call(`${app.url}${path}`, init);
       expect(res.status, `${init.method ?? 'GET'} ${path}`).toBe(503);
-      expect(res.headers.get('content-type')).toMatch(
-        /^application\/problem\+json/,
-      );
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(res.body.type).toBe('urn:keel:problem:service-unavailable');
       expect(res.text).not.toMatch(/Mongo|ECONNREFUSED|127\.0\.0\.1|topology/i);

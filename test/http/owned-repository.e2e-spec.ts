@@ -36,9 +36,7 @@ describe('OwnedRepository', () => {
     expect(await repo.findById(bob, id)).toBeNull();
     expect(await repo.find(bob)).toEqual([]);
     expect(await repo.count(bob)).toBe(0);
-    expect(
-      await repo.updateById(bob, id, { $set: { title: 'stolen' } }),
-    ).toBeNull();
+    expect(await repo.updateById(bob, id, { $set: { title: 'stolen' } })).toBeNull();
     expect(await repo.deleteById(bob, id)).toBe(false);
     // Even a filter smuggled past the types cannot widen the scope.
     expect(await repo.find(bob, { ownerId: 'alice' } as never)).toEqual([]);
@@ -49,12 +47,8 @@ describe('OwnedRepository', () => {
     ).toEqual([]);
 
     expect((await repo.findById(alice, id))?.title).toBe('private');
-    expect(
-      (await repo.updateById(alice, id, { $set: { title: 'renamed' } }))?.title,
-    ).toBe('renamed');
-    await expect(
-      repo.updateById(alice, id, { $set: { ownerId: 'bob' } } as never),
-    ).rejects.toThrow(/ownerId/);
+    expect((await repo.updateById(alice, id, { $set: { title: 'renamed' } }))?.title).toBe('renamed');
+    await expect(repo.updateById(alice, id, { $set: { ownerId: 'bob' } } as never)).rejects.toThrow(/ownerId/);
     expect(await repo.deleteById(alice, id)).toBe(true);
   });
 

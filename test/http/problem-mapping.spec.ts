@@ -1,15 +1,6 @@
-import {
-  BadRequestException,
-  HttpException,
-  NotFoundException,
-} from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import {
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoServerError,
-  MongoServerSelectionError,
-} from 'mongodb';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import mongoose from 'mongoose';
 import { ProblemException } from '../../src/platform/http/index.js';
 import { toProblem } from '../../src/platform/http/problem/to-problem.js';
@@ -23,24 +14,14 @@ describe('toProblem', () => {
       } as never),
     ],
     ['network', new MongoNetworkError('connection 4 to 10.0.0.5:27017 closed')],
-    [
-      'not connected',
-      new MongoNotConnectedError(
-        'Client must be connected before running operations',
-      ),
-    ],
+    ['not connected', new MongoNotConnectedError('Client must be connected before running operations')],
     [
       'pool cleared',
       Object.assign(new Error('Connection pool for db:27017 was cleared'), {
         name: 'MongoPoolClearedError',
       }),
     ],
-    [
-      'mongoose buffering',
-      new mongoose.Error(
-        'Operation `notes.find()` buffering timed out after 10000ms',
-      ),
-    ],
+    ['mongoose buffering', new mongoose.Error('Operation `notes.find()` buffering timed out after 10000ms')],
     [
       'wrapped in a cause',
       new Error('repository failed', {
@@ -52,16 +33,13 @@ describe('toProblem', () => {
     expect(mapped.problem.status).toBe(503);
     expect(mapped.headers['Retry-After']).toBeDefined();
     expect(mapped.unexpected).toBe(false);
-    expect(JSON.stringify(mapped.problem)).not.toMatch(
-      /10\.0\.0\.5|ECONNREFUSED|buffering|notes/,
-    );
+    expect(JSON.stringify(mapped.problem)).not.toMatch(/10\.0\.0\.5|ECONNREFUSED|buffering|notes/);
   });
 
   it('maps duplicate keys to 409 naming the fields', () => {
     const err = Object.assign(
       new MongoServerError({
-        message:
-          'E11000 duplicate key error collection: keel.users index: email_1',
+        message: 'E11000 duplicate key error collection: keel.users index: email_1',
         code: 11000,
       }),
       {
@@ -97,9 +75,7 @@ describe('toProblem', () => {
   });
 
   it('keeps ProblemException fields and headers', () => {
-    const { problem, headers } = toProblem(
-      ProblemException.notConfigured('STRIPE_SECRET_KEY'),
-    );
+    const { problem, headers } = toProblem(ProblemException.notConfigured('STRIPE_SECRET_KEY'));
     expect(problem).toMatchObject({
       status: 503,
       type: 'urn:keel:problem:not-configured',
@@ -109,27 +85,19 @@ describe('toProblem', () => {
   });
 
   it('maps Nest and throttler exceptions by status', () => {
-    expect(
-      toProblem(new NotFoundException('Cannot GET /x?token=1')).problem.detail,
-    ).toBe('No route matches GET /x.');
-    expect(
-      toProblem(new BadRequestException(['a must be a string'])).problem.errors,
-    ).toHaveLength(1);
+    expect(toProblem(new NotFoundException('Cannot GET /x?token=1')).problem.detail).toBe('No route matches GET /x.');
+    expect(toProblem(new BadRequestException(['a must be a string'])).problem.errors).toHaveLength(1);
     expect(toProblem(new ThrottlerException()).problem).toMatchObject({
       status: 429,
       type: 'urn:keel:problem:rate-limited',
     });
-    const internal = toProblem(
-      new HttpException('db password is hunter2', 502),
-    );
+    const internal = toProblem(new HttpException('db password is hunter2', 502));
     expect(internal.problem.detail).not.toContain('hunter2');
   });
 
   it('answers anything else with a generic 500 marked unexpected', () => {
     const mapped = toProblem(
-      new TypeError(
-        "Cannot read properties of undefined (reading 'id') at /srv/app/dist/x.js:1",
-      ),
+      new TypeError("Cannot read properties of undefined (reading 'id') at /srv/app/dist/x.js:1"),
     );
     expect(mapped).toMatchObject({
       unexpected: true,

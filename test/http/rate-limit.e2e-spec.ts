@@ -31,9 +31,7 @@ describe('rate limits', () => {
     }
     const limited = await call(`${replicaA.url}/v1/notes`, { headers: alice });
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('content-type')).toMatch(
-      /^application\/problem\+json/,
-    );
+    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(limited.body).toMatchObject({
       status: 429,
       type: 'urn:keel:problem:rate-limited',
@@ -41,37 +39,25 @@ describe('rate limits', () => {
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
 
     const bob = await bearer('bob');
-    expect(
-      (await call(`${replicaA.url}/v1/notes`, { headers: bob })).status,
-    ).toBe(200);
+    expect((await call(`${replicaA.url}/v1/notes`, { headers: bob })).status).toBe(200);
   });
 
   it('shares the budget between replicas', async () => {
     const carol = await bearer('carol');
-    expect(
-      (await call(`${replicaA.url}/v1/notes`, { headers: carol })).status,
-    ).toBe(200);
-    expect(
-      (await call(`${replicaB.url}/v1/notes`, { headers: carol })).status,
-    ).toBe(200);
-    expect(
-      (await call(`${replicaA.url}/v1/notes`, { headers: carol })).status,
-    ).toBe(200);
-    expect(
-      (await call(`${replicaB.url}/v1/notes`, { headers: carol })).status,
-    ).toBe(429);
+    expect((await call(`${replicaA.url}/v1/notes`, { headers: carol })).status).toBe(200);
+    expect((await call(`${replicaB.url}/v1/notes`, { headers: carol })).status).toBe(200);
+    expect((await call(`${replicaA.url}/v1/notes`, { headers: carol })).status).toBe(200);
+    expect((await call(`${replicaB.url}/v1/notes`, { headers: carol })).status).toBe(429);
   });
 
   it('limits anonymous callers per IP', async () => {
     const statuses = [];
-    for (let i = 0; i < 4; i++)
-      statuses.push((await call(`${replicaB.url}/v1/ping`)).status);
+    for (let i = 0; i < 4; i++) statuses.push((await call(`${replicaB.url}/v1/ping`)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
   it('never limits probes', async () => {
-    for (let i = 0; i < 10; i++)
-      expect((await call(`${replicaA.url}/health/live`)).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await call(`${replicaA.url}/health/live`)).status).toBe(200);
   });
 });
 
@@ -92,9 +78,7 @@ describe('rate limits during a Redis outage', () => {
 
   it('fails open: requests keep succeeding, promptly', async () => {
     const dave = await bearer('dave');
-    expect((await call(`${app.url}/v1/notes`, { headers: dave })).status).toBe(
-      200,
-    );
+    expect((await call(`${app.url}/v1/notes`, { headers: dave })).status).toBe(200);
     await redis.stop();
     for (let i = 0; i < 5; i++) {
       const started = Date.now();

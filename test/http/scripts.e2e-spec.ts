@@ -2,25 +2,16 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  projectRoot,
-  runChild,
-  spawnApp,
-  type ChildApp,
-} from '../support/child-app.js';
+import { projectRoot, runChild, spawnApp, type ChildApp } from '../support/child-app.js';
 import type { RunningApp } from '../support/in-process-app.js';
 import { bootNotesApp, call } from './http-app.js';
 
 function npmRunToken(args: string[], env: Record<string, string> = {}) {
-  const res = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'scripts/token.ts', ...args],
-    {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH, ...env },
-      encoding: 'utf8',
-    },
-  );
+  const res = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+  });
   return { status: res.status, token: res.stdout.trim(), stderr: res.stderr };
 }
 
@@ -59,12 +50,11 @@ describe('npm run token', () => {
   });
 
   it('explains instead of signing when the server uses a JWKS or has no auth in production', () => {
-    expect(
-      npmRunToken(['--sub', 'x'], { AUTH_FIREBASE_PROJECT_ID: 'my-project' }),
-    ).toMatchObject({ status: 1, token: '' });
-    expect(
-      npmRunToken(['--sub', 'x'], { NODE_ENV: 'production' }).stderr,
-    ).toMatch(/AUTH_JWT_SECRET/);
+    expect(npmRunToken(['--sub', 'x'], { AUTH_FIREBASE_PROJECT_ID: 'my-project' })).toMatchObject({
+      status: 1,
+      token: '',
+    });
+    expect(npmRunToken(['--sub', 'x'], { NODE_ENV: 'production' }).stderr).toMatch(/AUTH_JWT_SECRET/);
     expect(npmRunToken([]).stderr).toMatch(/--sub/);
   });
 });
@@ -101,16 +91,11 @@ describe.skipIf(!built)('the built server (dist/)', () => {
       HOST: '127.0.0.1',
     });
     expect(await proc.exited).toBe(1);
-    expect(proc.output()).toMatch(
-      /keel could not start[\s\S]*AUTH_FIREBASE_PROJECT_ID[\s\S]*AUTH_JWT_SECRET/,
-    );
+    expect(proc.output()).toMatch(/keel could not start[\s\S]*AUTH_FIREBASE_PROJECT_ID[\s\S]*AUTH_JWT_SECRET/);
   });
 
   it('npm run openapi writes the document of every route', () => {
-    const out = join(
-      mkdtempSync(join(tmpdir(), 'keel-openapi-')),
-      'openapi.json',
-    );
+    const out = join(mkdtempSync(join(tmpdir(), 'keel-openapi-')), 'openapi.json');
     const res = spawnSync(process.execPath, ['scripts/openapi.mjs', out], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH },

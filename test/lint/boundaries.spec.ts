@@ -12,7 +12,8 @@ function tree(files: Record<string, string>): string {
   return root;
 }
 
-const check = (root: string) => spawnSync(process.execPath, ['scripts/check-boundaries.mjs', root], { encoding: 'utf8' });
+const check = (root: string) =>
+  spawnSync(process.execPath, ['scripts/check-boundaries.mjs', root], { encoding: 'utf8' });
 
 describe('dependency rules (scripts/check-boundaries.mjs)', () => {
   it('accepts imports through events files, repositories and provider folders', () => {

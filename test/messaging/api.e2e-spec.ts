@@ -70,21 +70,45 @@ describe('messaging: the HTTP contract', () => {
   it('creates, posts, lists with last-message preview and unread counts, and moves read positions forward only', async () => {
     const created = await api.create('alice', ['bob', 'carol', 'bob', 'alice'], 'Launch plan');
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ kind: 'group', title: 'Launch plan', participantIds: ['alice', 'bob', 'carol'], createdBy: 'alice', lastSeq: 0, unreadCount: 0 });
+    expect(created.body).toMatchObject({
+      kind: 'group',
+      title: 'Launch plan',
+      participantIds: ['alice', 'bob', 'carol'],
+      createdBy: 'alice',
+      lastSeq: 0,
+      unreadCount: 0,
+    });
     const id = created.body.id;
     const first = await api.post('alice', id, 'first', 'a-1');
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ conversationId: id, seq: 1, kind: 'text', senderId: 'alice', body: 'first', clientMessageId: 'a-1' });
+    expect(first.body).toMatchObject({
+      conversationId: id,
+      seq: 1,
+      kind: 'text',
+      senderId: 'alice',
+      body: 'first',
+      clientMessageId: 'a-1',
+    });
     expect((await api.post('bob', id, 'second', 'b-1')).body.seq).toBe(2);
     const long = `third ${'x'.repeat(300)}`;
     expect((await api.post('alice', id, long, 'a-2')).body.seq).toBe(3);
 
     const ofBob = (await api.list('bob')).body.items.find((c: { id: string }) => c.id === id);
-    expect(ofBob).toMatchObject({ lastSeq: 3, lastReadSeq: 0, unreadCount: 2, lastMessage: { seq: 3, senderId: 'alice', kind: 'text', preview: long.slice(0, 140) } });
+    expect(ofBob).toMatchObject({
+      lastSeq: 3,
+      lastReadSeq: 0,
+      unreadCount: 2,
+      lastMessage: { seq: 3, senderId: 'alice', kind: 'text', preview: long.slice(0, 140) },
+    });
     expect((await api.get('alice', id)).body.unreadCount).toBe(1);
     expect((await api.get('carol', id)).body.unreadCount).toBe(3);
 
-    expect((await api.read('carol', id, 2)).body).toEqual({ conversationId: id, userId: 'carol', lastReadSeq: 2, unreadCount: 1 });
+    expect((await api.read('carol', id, 2)).body).toEqual({
+      conversationId: id,
+      userId: 'carol',
+      lastReadSeq: 2,
+      unreadCount: 1,
+    });
     expect((await api.read('carol', id, 1)).body).toMatchObject({ lastReadSeq: 2, unreadCount: 1 });
     expect((await api.get('carol', id)).body).toMatchObject({ lastReadSeq: 2, unreadCount: 1 });
   });
@@ -113,7 +137,9 @@ describe('messaging: the HTTP contract', () => {
   it('numbers concurrent posts 1..n without gaps or repeats', async () => {
     const id = (await api.create('alice', ['bob', 'carol'])).body.id;
     const users = ['alice', 'bob', 'carol'];
-    const posted = await Promise.all(Array.from({ length: 30 }, (_, i) => api.post(users[i % 3]!, id, `m${i}`, `conc-${i}`)));
+    const posted = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => api.post(users[i % 3]!, id, `m${i}`, `conc-${i}`)),
+    );
     expect(posted.every((r) => r.status === 201)).toBe(true);
     expect(posted.map((r) => r.body.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
@@ -173,7 +199,16 @@ describe('messaging: the HTTP contract', () => {
     expect(await app.db.collection('test_messaging_sent').countDocuments({ aggregateId: id })).toBe(1);
     expect(rows[0]).toMatchObject({
       actorId: 'bob',
-      payload: { conversationId: id, messageId: m.id, seq: 1, kind: 'text', senderId: 'bob', participantIds: ['alice', 'bob'], body: 'announce me', sentAt: m.sentAt },
+      payload: {
+        conversationId: id,
+        messageId: m.id,
+        seq: 1,
+        kind: 'text',
+        senderId: 'bob',
+        participantIds: ['alice', 'bob'],
+        body: 'announce me',
+        sentAt: m.sentAt,
+      },
     });
   });
 });

@@ -24,7 +24,11 @@ function replay(s: Scenario): number[] {
   const events: Ev[] = [];
   let reading = false;
   s.publishes.slice(0, s.n).forEach((p, i) => {
-    if (!p.lost) events.push({ at: committedAt(i + 1) + p.delay, run: () => (order.offer({ seq: i + 1 }), reading || order.drain()) });
+    if (!p.lost)
+      events.push({
+        at: committedAt(i + 1) + p.delay,
+        run: () => (order.offer({ seq: i + 1 }), reading || order.drain()),
+      });
   });
   let free = 0;
   const readAt = (start: number, duration: number, sees: number) => {
@@ -34,8 +38,14 @@ function replay(s: Scenario): number[] {
       at: start + duration,
       run: () => {
         const all = Array.from({ length: s.n }, (_, i) => i + 1).filter((k) => k > known.last && !s.holes.has(k));
-        const visible = all.filter((k) => committedAt(k) <= start || (committedAt(k) <= start + duration && (sees >> k % 16) & 1));
-        order.applyRead(visible.slice(0, BATCH).map((seq) => ({ seq })), known.value, visible.length < BATCH);
+        const visible = all.filter(
+          (k) => committedAt(k) <= start || (committedAt(k) <= start + duration && (sees >> (k % 16)) & 1),
+        );
+        order.applyRead(
+          visible.slice(0, BATCH).map((seq) => ({ seq })),
+          known.value,
+          visible.length < BATCH,
+        );
         reading = false;
         order.drain();
       },
@@ -56,23 +66,34 @@ function replay(s: Scenario): number[] {
   return emitted;
 }
 
-const scenario = fc
-  .integer({ min: 1, max: 30 })
-  .chain((n) =>
-    fc.record({
-      n: fc.constant(n),
-      holes: fc.uniqueArray(fc.integer({ min: 1, max: n }), { maxLength: 3 }).map((h) => new Set(h)),
-      publishes: fc.array(fc.record({ lost: fc.integer({ min: 0, max: 4 }).map((x) => x === 0), delay: fc.integer({ min: 0, max: 60 }) }), { minLength: n, maxLength: n }),
-      reads: fc.array(fc.record({ start: fc.integer({ min: 0, max: 10 * n + 60 }), duration: fc.integer({ min: 0, max: 40 }), sees: fc.integer({ min: 0, max: 0xffff }) }), { maxLength: 8 }),
-    }),
-  );
+const scenario = fc.integer({ min: 1, max: 30 }).chain((n) =>
+  fc.record({
+    n: fc.constant(n),
+    holes: fc.uniqueArray(fc.integer({ min: 1, max: n }), { maxLength: 3 }).map((h) => new Set(h)),
+    publishes: fc.array(
+      fc.record({ lost: fc.integer({ min: 0, max: 4 }).map((x) => x === 0), delay: fc.integer({ min: 0, max: 60 }) }),
+      { minLength: n, maxLength: n },
+    ),
+    reads: fc.array(
+      fc.record({
+        start: fc.integer({ min: 0, max: 10 * n + 60 }),
+        duration: fc.integer({ min: 0, max: 40 }),
+        sees: fc.integer({ min: 0, max: 0xffff }),
+      }),
+      { maxLength: 8 },
+    ),
+  }),
+);
 
 describe('InOrder: the ordering of one stream', () => {
   it('emits every stored message once, in seq order, whatever pub/sub loses or reorders and whenever MongoDB is read', () => {
     fc.assert(
-      fc.property(scenario.map((s) => ({ ...s, holes: new Set<number>() })), (s) => {
-        expect(replay(s)).toEqual(Array.from({ length: s.n }, (_, i) => i + 1));
-      }),
+      fc.property(
+        scenario.map((s) => ({ ...s, holes: new Set<number>() })),
+        (s) => {
+          expect(replay(s)).toEqual(Array.from({ length: s.n }, (_, i) => i + 1));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

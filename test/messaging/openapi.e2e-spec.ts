@@ -25,13 +25,27 @@ describe('messaging: the OpenAPI document', () => {
       expect(o.summary).toBeTruthy();
       const ok = o.responses[method === 'post' && path !== '/{id}/read' ? '201' : '200'];
       expect(ok.content['application/json'].schema.$ref).toBe(`#/components/schemas/${dto}`);
-      for (const status of problems) expect(o.responses[status]?.$ref, `${method} ${path} ${status}`).toBe(`#/components/responses/Problem${status}`);
+      for (const status of problems)
+        expect(o.responses[status]?.$ref, `${method} ${path} ${status}`).toBe(
+          `#/components/responses/Problem${status}`,
+        );
     }
     const stream = op('/{id}/stream', 'get');
     expect(Object.keys(stream.responses['200'].content)).toEqual(['text/event-stream']);
-    expect(stream.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['id', 'after', 'Last-Event-ID']));
+    expect(stream.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['id', 'after', 'Last-Event-ID']),
+    );
     expect(stream.responses['404'].$ref).toBe('#/components/responses/Problem404');
-    for (const name of ['CreateConversationDto', 'PostMessageDto', 'MarkReadDto', 'MessageDto', 'ConversationDto', 'ReadStateDto', 'LastMessageDto', 'NotificationSourceDto']) {
+    for (const name of [
+      'CreateConversationDto',
+      'PostMessageDto',
+      'MarkReadDto',
+      'MessageDto',
+      'ConversationDto',
+      'ReadStateDto',
+      'LastMessageDto',
+      'NotificationSourceDto',
+    ]) {
       expect(doc.components.schemas[name], name).toBeDefined();
     }
     expect(doc.components.schemas.PostMessageDto.required).toEqual(['body', 'clientMessageId']);

@@ -24,7 +24,12 @@ describe('messaging across replicas: two API processes, one MongoDB, one Redis',
 
   beforeAll(async () => {
     mongo = await EmbeddedMongoServer.start({ logger: { warn: () => undefined, error: (m) => console.error(m) } });
-    const env = { ...testEnv(), ...isolate('msg_replicas').env, MONGO_URL: process.env.MONGO_URL ?? mongo.uri(), LOG_LEVEL: 'info' };
+    const env = {
+      ...testEnv(),
+      ...isolate('msg_replicas').env,
+      MONGO_URL: process.env.MONGO_URL ?? mongo.uri(),
+      LOG_LEVEL: 'info',
+    };
     [a, b] = await Promise.all([
       spawnApp('msg_replicas', { role: 'api', env, timeoutMs: 60_000 }),
       spawnApp('msg_replicas', { role: 'api', env, timeoutMs: 60_000 }),
@@ -68,7 +73,12 @@ describe('messaging across replicas: two API processes, one MongoDB, one Redis',
 
   it('the same clientMessageId sent to both replicas at once stores one message', async () => {
     const id = (await onA.create('ana', ['ben'])).body.id;
-    const results = await Promise.all([onA.post('ana', id, 'once', 'twin'), onB.post('ana', id, 'once', 'twin'), onA.post('ana', id, 'once', 'twin'), onB.post('ana', id, 'once', 'twin')]);
+    const results = await Promise.all([
+      onA.post('ana', id, 'once', 'twin'),
+      onB.post('ana', id, 'once', 'twin'),
+      onA.post('ana', id, 'once', 'twin'),
+      onB.post('ana', id, 'once', 'twin'),
+    ]);
     expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201]);
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect((await onB.messages('ben', id)).body.items).toHaveLength(1);
@@ -89,7 +99,10 @@ describe('messaging across replicas: two API processes, one MongoDB, one Redis',
     await Promise.all(range(1, 3).map((i) => onA.post('ana', id, `d${i}`, `d-${i}`)));
     await waitFor(() => onBStream.messages().length >= 3, { what: 'three messages on B' });
     const code = b.stop('SIGTERM');
-    await Promise.race([onBStream.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream not ended by the drain')), 10_000))]);
+    await Promise.race([
+      onBStream.ended,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('stream not ended by the drain')), 10_000)),
+    ]);
     await Promise.all(range(4, 8).map((i) => onA.post('ana', id, `d${i}`, `d-${i}`)));
     expect(await code).toBe(0);
     const resumed = await stream(a, 'ben', id, { 'last-event-id': onBStream.messages().at(-1)!.id! });

@@ -13,13 +13,17 @@ describe('messaging: the live stream (SSE)', () => {
   let api: ConversationsApi;
   const open: SseClient[] = [];
   const stream = async (user: string, id: string, headers: Record<string, string> = {}, query = '') => {
-    const sse = await openSse(`${app.url}/v1/conversations/${id}/stream${query}`, { ...(await bearer(user)), ...headers });
+    const sse = await openSse(`${app.url}/v1/conversations/${id}/stream${query}`, {
+      ...(await bearer(user)),
+      ...headers,
+    });
     open.push(sse);
     return sse;
   };
   const seqs = (sse: SseClient) => sse.messages().map((e) => Number(e.id));
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  const until = (sse: SseClient, n: number, timeoutMs = 15_000) => waitFor(() => sse.messages().length >= n, { timeoutMs, intervalMs: 20, what: `${n} message events` });
+  const until = (sse: SseClient, n: number, timeoutMs = 15_000) =>
+    waitFor(() => sse.messages().length >= n, { timeoutMs, intervalMs: 20, what: `${n} message events` });
 
   beforeAll(async () => {
     app = await bootMessagingApp('msg_stream');
@@ -36,7 +40,11 @@ describe('messaging: the live stream (SSE)', () => {
     expect(sse.headers.get('content-type')).toContain('text/event-stream');
     for (let i = 1; i <= 3; i++) await api.post(i % 2 ? 'bob' : 'alice', id, `live ${i}`, `live-${i}`);
     await until(sse, 3);
-    expect(sse.messages().map((e) => [e.id, e.data.body])).toEqual([['2', 'live 1'], ['3', 'live 2'], ['4', 'live 3']]);
+    expect(sse.messages().map((e) => [e.id, e.data.body])).toEqual([
+      ['2', 'live 1'],
+      ['3', 'live 2'],
+      ['4', 'live 3'],
+    ]);
     expect(sse.messages()[0]!.data).toMatchObject({ conversationId: id, seq: 2, kind: 'text', senderId: 'bob' });
   });
 
@@ -86,7 +94,11 @@ describe('messaging: the live stream (SSE)', () => {
     const follower = (async () => {
       while (!stop || got.length < 120) {
         const sse = await stream('alice', id, { 'last-event-id': lastId });
-        await waitFor(() => sse.messages().length >= 7 || (stop && got.length + sse.messages().length >= 120), { timeoutMs: 20_000, intervalMs: 10, what: 'events' });
+        await waitFor(() => sse.messages().length >= 7 || (stop && got.length + sse.messages().length >= 120), {
+          timeoutMs: 20_000,
+          intervalMs: 10,
+          what: 'events',
+        });
         sse.close();
         await sse.ended;
         got.push(...seqs(sse));
@@ -111,7 +123,16 @@ describe('messaging: the live stream (SSE)', () => {
     await until(sse, 1);
     // Stored but never published on the channel, as if Redis had dropped it.
     const messages = app.app.get(MessagesRepository);
-    await app.app.get(ConversationWriter).append(id, { _id: messages.newId(), conversationId: id, seq: 0, kind: 'text', senderId: 'bob', body: 'silent', clientMessageId: 'lost-2', sentAt: new Date() });
+    await app.app.get(ConversationWriter).append(id, {
+      _id: messages.newId(),
+      conversationId: id,
+      seq: 0,
+      kind: 'text',
+      senderId: 'bob',
+      body: 'silent',
+      clientMessageId: 'lost-2',
+      sentAt: new Date(),
+    });
     await api.post('bob', id, 'after the silent one', 'lost-3');
     await until(sse, 3, 5_000);
     expect(sse.messages().map((e) => e.data.body)).toEqual(['pushed', 'silent', 'after the silent one']);
@@ -129,7 +150,10 @@ describe('messaging: the live stream (SSE)', () => {
     await api.read('bob', id, 3);
     await waitFor(() => sse.events.filter((e) => e.event === 'read').length >= 2, { what: 'read events' });
     const reads = sse.events.filter((e) => e.event === 'read');
-    expect(reads.map((e) => [e.id, e.data.userId, e.data.lastReadSeq])).toEqual([['4', 'bob', 2], ['4', 'bob', 3]]);
+    expect(reads.map((e) => [e.id, e.data.userId, e.data.lastReadSeq])).toEqual([
+      ['4', 'bob', 2],
+      ['4', 'bob', 3],
+    ]);
   });
 
   it('ends open streams cleanly when the process starts draining', async () => {
@@ -138,7 +162,10 @@ describe('messaging: the live stream (SSE)', () => {
     await api.post('bob', id, 'last words', 'drain-1');
     await until(sse, 1);
     app.app.get(DrainState).endStreams();
-    await Promise.race([sse.ended, new Promise((_, reject) => setTimeout(() => reject(new Error('stream not ended')), 5_000))]);
+    await Promise.race([
+      sse.ended,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('stream not ended')), 5_000)),
+    ]);
     expect(seqs(sse)).toEqual([1]);
   });
 });

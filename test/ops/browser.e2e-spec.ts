@@ -12,7 +12,16 @@ import { bootInProcess, type RunningApp } from '../support/in-process-app.js';
 import { WidgetsFeature } from '../events/fixtures/widgets.feature.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const shots = join(projectRoot, 'test-results', 'ops');
 const deadLetters = (app: RunningApp) => app.app.get(EventBusStats, { strict: false }).deadLetterCount();
 
@@ -81,7 +90,9 @@ describe('browser: /docs and /admin/queues render in headless Chromium', () => {
     await page.getByText('dead letters').first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(shots, 'bull-board.png') });
 
-    await page.goto(`${app.url}/admin/queues/queue/${encodeURIComponent(DEAD_LETTER_BOARD_NAME)}?status=failed`, { waitUntil: 'networkidle' });
+    await page.goto(`${app.url}/admin/queues/queue/${encodeURIComponent(DEAD_LETTER_BOARD_NAME)}?status=failed`, {
+      waitUntil: 'networkidle',
+    });
     await page.getByText('fault injected', { exact: false }).first().waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(shots, 'bull-board-dead-letters.png') });
     expect(errors).toEqual([]);

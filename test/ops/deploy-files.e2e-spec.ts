@@ -47,7 +47,10 @@ describe('docker/: Dockerfile and compose', () => {
     const file = read(join(docker, 'Dockerfile'));
     const build = file.slice(0, file.indexOf('\nFROM ', file.indexOf('AS build')));
     const copied = [...build.matchAll(/^COPY\s+(?!--from)(.+?)\s+\S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
-    const nestCli = JSON.parse(read(join(docker, '..', 'nest-cli.json'))) as { collection?: string; sourceRoot: string };
+    const nestCli = JSON.parse(read(join(docker, '..', 'nest-cli.json'))) as {
+      collection?: string;
+      sourceRoot: string;
+    };
     const needed = ['nest-cli.json', 'tsconfig.json', 'tsconfig.build.json', nestCli.sourceRoot];
     // a collection given as "<pkg>/../../<dir>/collection.json" resolves to the repo's own <dir>
     const local = /^[^./][^/]*\/\.\.\/\.\.\/([^/]+)\//.exec(nestCli.collection ?? '')?.[1];
@@ -84,7 +87,8 @@ describe('docker/: Dockerfile and compose', () => {
       expect(Number(s.environment.DRAIN_DELAY_MS)).toBeLessThan(Number(s.environment.SHUTDOWN_TIMEOUT_MS));
       expect(s.depends_on['mongo-init'].condition).toBe('service_completed_successfully');
       const known = new Set(knownVariables());
-      for (const name of Object.keys(s.environment)) expect(known.has(name), `${name} is not a keel variable`).toBe(true);
+      for (const name of Object.keys(s.environment))
+        expect(known.has(name), `${name} is not a keel variable`).toBe(true);
     }
   });
 
@@ -97,7 +101,7 @@ describe('docker/: Dockerfile and compose', () => {
     expect(cfg).toMatch(/deny.* if \{ path_beg \/metrics \}/);
     const inter = Number(/default-server inter (\d+)s/.exec(cfg)?.[1]);
     const fall = Number(/ fall (\d+)/.exec(cfg)?.[1]);
-    expect((inter * (fall + 1)) * 1000).toBeLessThan(Number(services.api.environment.DRAIN_DELAY_MS));
+    expect(inter * (fall + 1) * 1000).toBeLessThan(Number(services.api.environment.DRAIN_DELAY_MS));
     expect(existsSync(HAPROXY), `${HAPROXY} is missing: apt-get install -y haproxy`).toBe(true);
     const check = spawnSync(HAPROXY, ['-c', '-f', cfgPath], { encoding: 'utf8' });
     expect(check.status, check.stdout + check.stderr).toBe(0);
@@ -119,7 +123,8 @@ describe('docker/: Dockerfile and compose', () => {
 
 describe('docker/prometheus: config, alert rules and their unit tests (promtool)', () => {
   const hasPromtool = spawnSync(PROMTOOL, ['--version']).status === 0;
-  const promtool = (...args: string[]) => spawnSync(PROMTOOL, args, { cwd: join(docker, 'prometheus'), encoding: 'utf8' });
+  const promtool = (...args: string[]) =>
+    spawnSync(PROMTOOL, args, { cwd: join(docker, 'prometheus'), encoding: 'utf8' });
 
   it('has promtool from Debian (.ci/run installs the prometheus package)', () => {
     expect(hasPromtool, 'promtool is missing: apt-get install -y prometheus').toBe(true);
@@ -134,7 +139,11 @@ describe('docker/prometheus: config, alert rules and their unit tests (promtool)
   });
 
   it('passes promtool check config, check rules and the rule unit tests', () => {
-    for (const args of [['check', 'config', 'prometheus.yml'], ['check', 'rules', 'alerts.yml'], ['test', 'rules', 'alerts.test.yml']]) {
+    for (const args of [
+      ['check', 'config', 'prometheus.yml'],
+      ['check', 'rules', 'alerts.yml'],
+      ['test', 'rules', 'alerts.test.yml'],
+    ]) {
       const r = promtool(...args);
       expect(r.status, `promtool ${args.join(' ')}:\n${r.stdout}${r.stderr}`).toBe(0);
     }
@@ -147,7 +156,9 @@ describe('docker/prometheus: config, alert rules and their unit tests (promtool)
     expect(byName.KeelOutboxLag).toContain('keel_outbox_lag_seconds');
     expect(byName.KeelQueueWaitP95High).toMatch(/histogram_quantile\(0\.95.*keel_job_wait_seconds_bucket/);
     expect(byName.KeelHttp5xxRate).toMatch(/status_code=~"5\.\."/);
-    expect(byName.KeelCronNotRunInWindow).toMatch(/keel_cron_last_success_timestamp_seconds[\s\S]*keel_cron_interval_seconds/);
+    expect(byName.KeelCronNotRunInWindow).toMatch(
+      /keel_cron_last_success_timestamp_seconds[\s\S]*keel_cron_interval_seconds/,
+    );
   });
 });
 
@@ -160,7 +171,11 @@ describe('deploy/k8s: Deployments, probes, grace period, HPA, PodDisruptionBudge
 
   it('lists every manifest in the kustomization', () => {
     const listed = (load(read(join(k8s, 'kustomization.yaml'))) as any).resources as string[];
-    expect(listed.sort()).toEqual(readdirSync(k8s).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort());
+    expect(listed.sort()).toEqual(
+      readdirSync(k8s)
+        .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+        .sort(),
+    );
   });
 
   for (const role of ['api', 'worker']) {
@@ -176,7 +191,8 @@ describe('deploy/k8s: Deployments, probes, grace period, HPA, PodDisruptionBudge
       expect(Number(config.EVENTS_DRAIN_TIMEOUT_MS)).toBeLessThan(Number(config.SHUTDOWN_TIMEOUT_MS));
       expect(pod.securityContext.runAsNonRoot).toBe(true);
       const known = new Set(knownVariables());
-      for (const name of [...Object.keys(config), ...c.env.map((e: any) => e.name)]) expect(known.has(name), name).toBe(true);
+      for (const name of [...Object.keys(config), ...c.env.map((e: any) => e.name)])
+        expect(known.has(name), name).toBe(true);
       const hpa = of('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === `keel-${role}`);
       expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
       const pdb = of('PodDisruptionBudget').find((p) => p.metadata.name === `keel-${role}`);
@@ -213,18 +229,36 @@ describe('dashboards and alerts query only metrics keel really exports', () => {
     const dashboard = JSON.parse(read(join(docker, 'grafana', 'dashboards', 'keel.json')));
     const exprs: string[] = dashboard.panels.flatMap((p: any) => (p.targets ?? []).map((t: any) => t.expr as string));
     expect(exprs.length).toBeGreaterThan(10);
-    const rules = yaml(join(docker, 'prometheus', 'alerts.yml')).groups.flatMap((g: any) => g.rules.map((r: any) => r.expr as string));
+    const rules = yaml(join(docker, 'prometheus', 'alerts.yml')).groups.flatMap((g: any) =>
+      g.rules.map((r: any) => r.expr as string),
+    );
     const used = new Set([...exprs, ...rules].flatMap(metricsIn));
     used.delete('up'); // Prometheus's own
     const missing = [...used].filter((m) => !family(m, families));
     expect(missing, `not exported by keel: ${missing.join(', ')}`).toEqual([]);
-    for (const m of ['keel_queue_jobs', 'keel_job_wait_seconds', 'keel_job_run_seconds', 'keel_outbox_lag_seconds', 'keel_dead_letters', 'keel_cron_runs_total', 'keel_cron_takeovers_total', 'keel_cron_lock_contention_total', 'http_request_duration_seconds', 'nodejs_eventloop_lag_p99_seconds', 'process_resident_memory_bytes']) {
-      expect([...used].some((u) => family(u, families) === m), `the dashboard or rules never show ${m}`).toBe(true);
+    for (const m of [
+      'keel_queue_jobs',
+      'keel_job_wait_seconds',
+      'keel_job_run_seconds',
+      'keel_outbox_lag_seconds',
+      'keel_dead_letters',
+      'keel_cron_runs_total',
+      'keel_cron_takeovers_total',
+      'keel_cron_lock_contention_total',
+      'http_request_duration_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+      'process_resident_memory_bytes',
+    ]) {
+      expect(
+        [...used].some((u) => family(u, families) === m),
+        `the dashboard or rules never show ${m}`,
+      ).toBe(true);
     }
   });
 
   it('uses the provisioned datasource in every panel', () => {
     const dashboard = JSON.parse(read(join(docker, 'grafana', 'dashboards', 'keel.json')));
-    for (const p of dashboard.panels.filter((x: any) => x.type !== 'row')) expect(p.datasource?.uid, p.title).toBe('prometheus');
+    for (const p of dashboard.panels.filter((x: any) => x.type !== 'row'))
+      expect(p.datasource?.uid, p.title).toBe('prometheus');
   });
 });

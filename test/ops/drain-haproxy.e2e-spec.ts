@@ -54,7 +54,10 @@ describe('scaling drops nothing: HAProxy in front of two API replicas, one drain
       DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     };
-    const [a, b] = await Promise.all([startOpsChild(build.entry, { ...env, PORT: String(pa) }), startOpsChild(build.entry, { ...env, PORT: String(pb) })]);
+    const [a, b] = await Promise.all([
+      startOpsChild(build.entry, { ...env, PORT: String(pa) }),
+      startOpsChild(build.entry, { ...env, PORT: String(pb) }),
+    ]);
     children.push(a, b);
     lb = await HaProxy.start(plb, [
       { name: 'a', port: pa },
@@ -63,7 +66,11 @@ describe('scaling drops nothing: HAProxy in front of two API replicas, one drain
     ]);
 
     const load = steadyLoad(`${lb.url}/ops-test/slow?ms=20`, { concurrency: 8, maxRequests: 30_000, maxMs: 60_000 });
-    await until(() => (load.report.byPid.get(a.pid) ?? 0) > 20 && (load.report.byPid.get(b.pid) ?? 0) > 20, 15_000, 'both replicas to serve');
+    await until(
+      () => (load.report.byPid.get(a.pid) ?? 0) > 20 && (load.report.byPid.get(b.pid) ?? 0) > 20,
+      15_000,
+      'both replicas to serve',
+    );
 
     // Work that is in flight on A when it stops accepting connections: an SSE stream and a slow request.
     const sse = await fetch(`${a.url}/ops-test/stream`);
@@ -92,7 +99,11 @@ describe('scaling drops nothing: HAProxy in front of two API replicas, one drain
 
     const { code: exitCode, at: exitAt } = await aExit;
     const drainMs = exitAt - sigtermAt;
-    await until(() => (load.report.byPid.get(c.pid) ?? 0) > 50, 20_000, `the new replica to serve (${JSON.stringify({ ...load.report, byPid: [...load.report.byPid], failures: load.report.failures.slice(0, 3) })})\n${lb.output()}`);
+    await until(
+      () => (load.report.byPid.get(c.pid) ?? 0) > 50,
+      20_000,
+      `the new replica to serve (${JSON.stringify({ ...load.report, byPid: [...load.report.byPid], failures: load.report.failures.slice(0, 3) })})\n${lb.output()}`,
+    );
     await sleep(1000);
     const report = await load.stop();
 

@@ -18,8 +18,12 @@ describe('METRICS_PORT: /metrics on its own port only', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const e = parseExposition(await res.text());
-    expect(e.sum('http_request_duration_seconds_count', { route: '/health/live', status_code: '200' })).toBeGreaterThanOrEqual(1);
-    expect(e.sum('http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
+    expect(
+      e.sum('http_request_duration_seconds_count', { route: '/health/live', status_code: '200' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      e.sum('http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' }),
+    ).toBeGreaterThanOrEqual(1);
     expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
   });
 });

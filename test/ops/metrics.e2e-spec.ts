@@ -33,7 +33,14 @@ describe('metrics: two replicas after traffic, jobs and crons', () => {
       mongo = await EmbeddedMongoServer.start();
       mongoUrl = mongo.uri();
     }
-    const env = { ...isolated, REDIS_URL: sharedRedisUrl, MONGO_URL: mongoUrl, APP_ROLE: 'all', KEEL_OPS_FIXTURES: 'widgets,crons', LOG_LEVEL: 'warn' };
+    const env = {
+      ...isolated,
+      REDIS_URL: sharedRedisUrl,
+      MONGO_URL: mongoUrl,
+      APP_ROLE: 'all',
+      KEEL_OPS_FIXTURES: 'widgets,crons',
+      LOG_LEVEL: 'warn',
+    };
     // One after the other, so the first one to boot deterministically takes the exporter lock.
     replicas.push(await startOpsChild(build.entry, env));
     await scrapeUntil(replicas[0]!.url, (e) => e.sum('keel_metrics_cluster_exporter') === 1);
@@ -50,15 +57,26 @@ describe('metrics: two replicas after traffic, jobs and crons', () => {
     const auth = { ...(await bearer('ops-metrics-user')), 'content-type': 'application/json' };
     const client = new MongoClient(mongoUrl);
     try {
-      await client.db(dbName).collection('test_faults').insertOne({ _id: 'flaky' as never, on: true });
+      await client
+        .db(dbName)
+        .collection('test_faults')
+        .insertOne({ _id: 'flaky' as never, on: true });
     } finally {
       await client.close();
     }
     for (let i = 0; i < 5; i++) expect((await fetch(`${a.url}/health/live`)).status).toBe(200);
     expect((await fetch(`${a.url}/v1/no-such-thing/12345`)).status).toBe(404);
-    const created = await fetch(`${a.url}/test/widgets`, { method: 'POST', headers: auth, body: JSON.stringify({ count: 5 }) });
+    const created = await fetch(`${a.url}/test/widgets`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ count: 5 }),
+    });
     expect(created.status).toBe(202);
-    const broken = await fetch(`${b.url}/test/widgets`, { method: 'POST', headers: auth, body: JSON.stringify({ type: 'test.widget.broken' }) });
+    const broken = await fetch(`${b.url}/test/widgets`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ type: 'test.widget.broken' }),
+    });
     expect(broken.status).toBe(202);
 
     // Jobs run on either replica: each reports the jobs it ran, so the sum over replicas counts them once.
@@ -66,19 +84,29 @@ describe('metrics: two replicas after traffic, jobs and crons', () => {
     let ea: Exposition, eb: Exposition;
     for (;;) {
       [ea, eb] = await Promise.all([scrape(a.url), scrape(b.url)]);
-      const done = ea.sum('keel_job_run_seconds_count', { queue: AUDIT, outcome: 'completed' }) + eb.sum('keel_job_run_seconds_count', { queue: AUDIT, outcome: 'completed' });
+      const done =
+        ea.sum('keel_job_run_seconds_count', { queue: AUDIT, outcome: 'completed' }) +
+        eb.sum('keel_job_run_seconds_count', { queue: AUDIT, outcome: 'completed' });
       const dead = ea.sum('keel_dead_letters', { subscriber: 'test.flaky' });
       const contention = ea.sum('keel_cron_lock_contention_total') + eb.sum('keel_cron_lock_contention_total');
-      const failed = ea.sum('keel_job_run_seconds_count', { queue: FLAKY, outcome: 'failed' }) + eb.sum('keel_job_run_seconds_count', { queue: FLAKY, outcome: 'failed' });
+      const failed =
+        ea.sum('keel_job_run_seconds_count', { queue: FLAKY, outcome: 'failed' }) +
+        eb.sum('keel_job_run_seconds_count', { queue: FLAKY, outcome: 'failed' });
       if ((done >= 5 && dead === 1 && failed >= 3 && contention > 0) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 300));
     }
 
     // HTTP: by method, route template and status, never the raw path.
     expect(ea.families.get('http_request_duration_seconds')).toBe('histogram');
-    expect(ea.sum('http_request_duration_seconds_count', { method: 'GET', route: '/health/live', status_code: '200' })).toBeGreaterThanOrEqual(5);
-    expect(ea.sum('http_request_duration_seconds_count', { method: 'POST', route: '/test/widgets', status_code: '202' })).toBe(1);
-    expect(ea.sum('http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' })).toBe(1);
+    expect(
+      ea.sum('http_request_duration_seconds_count', { method: 'GET', route: '/health/live', status_code: '200' }),
+    ).toBeGreaterThanOrEqual(5);
+    expect(
+      ea.sum('http_request_duration_seconds_count', { method: 'POST', route: '/test/widgets', status_code: '202' }),
+    ).toBe(1);
+    expect(
+      ea.sum('http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' }),
+    ).toBe(1);
     expect(ea.samples.some((s) => Object.values(s.labels).some((v) => v.includes('no-such-thing')))).toBe(false);
 
     // Jobs: wait and run time per queue, summed over the replicas that ran them.

@@ -14,7 +14,12 @@ describe('drain on signals (child processes)', () => {
   let mongoUrl: string;
   const children: OpsChild[] = [];
   const start = async (env: Record<string, string>) => {
-    const child = await startOpsChild(build.entry, { ...isolate('ops_signals').env, REDIS_URL: sharedRedisUrl, MONGO_URL: mongoUrl, ...env });
+    const child = await startOpsChild(build.entry, {
+      ...isolate('ops_signals').env,
+      REDIS_URL: sharedRedisUrl,
+      MONGO_URL: mongoUrl,
+      ...env,
+    });
     children.push(child);
     return child;
   };
@@ -32,7 +37,12 @@ describe('drain on signals (child processes)', () => {
   });
 
   it('cuts a request that outlives the bound, and exits 1 within the bound', async () => {
-    const app = await start({ APP_ROLE: 'api', KEEL_OPS_FIXTURES: 'ops', DRAIN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '3000' });
+    const app = await start({
+      APP_ROLE: 'api',
+      KEEL_OPS_FIXTURES: 'ops',
+      DRAIN_DELAY_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '3000',
+    });
     const stuck = fetch(`${app.url}/ops-test/slow?ms=9000`).then(
       (r) => `status ${r.status}`,
       () => 'connection closed',
@@ -46,7 +56,12 @@ describe('drain on signals (child processes)', () => {
   });
 
   it('exits 1 at once on a second signal', async () => {
-    const app = await start({ APP_ROLE: 'api', KEEL_OPS_FIXTURES: 'ops', DRAIN_DELAY_MS: '5000', SHUTDOWN_TIMEOUT_MS: '10000' });
+    const app = await start({
+      APP_ROLE: 'api',
+      KEEL_OPS_FIXTURES: 'ops',
+      DRAIN_DELAY_MS: '5000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+    });
     app.proc.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
@@ -56,14 +71,28 @@ describe('drain on signals (child processes)', () => {
   });
 
   it('refuses to start when DRAIN_DELAY_MS is not below SHUTDOWN_TIMEOUT_MS', async () => {
-    const child = runChild({ ...isolate('ops_signals_cfg').env, REDIS_URL: sharedRedisUrl, MONGO_URL: mongoUrl, PORT: '0', DRAIN_DELAY_MS: '30000', SHUTDOWN_TIMEOUT_MS: '25000' });
+    const child = runChild({
+      ...isolate('ops_signals_cfg').env,
+      REDIS_URL: sharedRedisUrl,
+      MONGO_URL: mongoUrl,
+      PORT: '0',
+      DRAIN_DELAY_MS: '30000',
+      SHUTDOWN_TIMEOUT_MS: '25000',
+    });
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/DRAIN_DELAY_MS \(30000\) must be less than SHUTDOWN_TIMEOUT_MS \(25000\)/);
   });
 
   it('lets a worker finish its active job before exiting 0', async () => {
     const { env, dbName } = isolate('ops_signals_job');
-    const app = await start({ ...env, APP_ROLE: 'all', KEEL_OPS_FIXTURES: 'widgets', DRAIN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '15000', EVENTS_DRAIN_TIMEOUT_MS: '10000' });
+    const app = await start({
+      ...env,
+      APP_ROLE: 'all',
+      KEEL_OPS_FIXTURES: 'widgets',
+      DRAIN_DELAY_MS: '0',
+      SHUTDOWN_TIMEOUT_MS: '15000',
+      EVENTS_DRAIN_TIMEOUT_MS: '10000',
+    });
     const res = await fetch(`${app.url}/test/widgets`, {
       method: 'POST',
       headers: { ...(await bearer('ops-signals')), 'content-type': 'application/json' },

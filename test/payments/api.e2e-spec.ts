@@ -7,12 +7,17 @@ describe('payments: the HTTP API', () => {
   afterAll(async () => h?.close());
 
   const create = async (user: string, body: Record<string, unknown> = {}) => {
-    const res = await h.as(user, 'POST', '/v1/payments', { amount: 1000, currency: 'usd', description: 'API test', ...body });
+    const res = await h.as(user, 'POST', '/v1/payments', {
+      amount: 1000,
+      currency: 'usd',
+      description: 'API test',
+      ...body,
+    });
     expect(res.status).toBe(202);
     return res.body.id as string;
   };
 
-  it("shows a payment only to its owner: 404 for anyone else, and absent from their list", async () => {
+  it('shows a payment only to its owner: 404 for anyone else, and absent from their list', async () => {
     const id = await create('olga');
     await h.payment('olga', id, (p) => p.status === 'requires_payment_method');
     const other = await h.as('peter', 'GET', `/v1/payments/${id}`);
@@ -22,7 +27,9 @@ describe('payments: the HTTP API', () => {
     expect((await h.as('peter', 'GET', '/v1/payments')).body.items).toEqual([]);
     expect((await h.as('peter', 'GET', `/v1/payments/${id}/refunds`)).status).toBe(404);
     expect((await call(`${h.app.url}/v1/payments/${id}`)).status).toBe(401);
-    expect((await h.as('olga', 'GET', '/v1/payments/not-an-id')).body.errors).toEqual([expect.objectContaining({ field: 'id' })]);
+    expect((await h.as('olga', 'GET', '/v1/payments/not-an-id')).body.errors).toEqual([
+      expect.objectContaining({ field: 'id' }),
+    ]);
   });
 
   it('lists newest first with an opaque cursor, a limit and a status filter', async () => {
@@ -35,7 +42,11 @@ describe('payments: the HTTP API', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: Awaited<ReturnType<typeof h.as>> = await h.as('quinn', 'GET', `/v1/payments?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res: Awaited<ReturnType<typeof h.as>> = await h.as(
+        'quinn',
+        'GET',
+        `/v1/payments?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       expect(res.body.items.every((p: any) => p.clientSecret === undefined)).toBe(true);
@@ -47,7 +58,10 @@ describe('payments: the HTTP API', () => {
     expect(seen).toEqual([...ids, declined].reverse());
 
     const failed = await h.as('quinn', 'GET', '/v1/payments?status=failed');
-    expect(failed.body).toEqual({ items: [expect.objectContaining({ id: declined, status: 'failed' })], nextCursor: null });
+    expect(failed.body).toEqual({
+      items: [expect.objectContaining({ id: declined, status: 'failed' })],
+      nextCursor: null,
+    });
   });
 
   it.each([
@@ -78,7 +92,12 @@ describe('payments: the HTTP API', () => {
     ['an unknown field', { customer: 'cus_1' }, 'customer'],
   ])('rejects %s with 400 naming the field, writing nothing', async (_what, patch, field) => {
     const before = await h.db.collection('payments').countDocuments();
-    const res = await h.as('rita', 'POST', '/v1/payments', { amount: 1000, currency: 'usd', description: 'Bad', ...patch });
+    const res = await h.as('rita', 'POST', '/v1/payments', {
+      amount: 1000,
+      currency: 'usd',
+      description: 'Bad',
+      ...patch,
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.body.errors.map((e: any) => e.field)).toContain(field);
@@ -89,7 +108,11 @@ describe('payments: the HTTP API', () => {
     const body = { amount: 1200, currency: 'usd', description: 'Retried' };
     const first = await h.as('sam', 'POST', '/v1/payments', body);
     const send = async () =>
-      call(`${h.app.url}/v1/payments`, { method: 'POST', headers: { ...(await bearer('sam')), 'idempotency-key': 'order-77' }, json: body });
+      call(`${h.app.url}/v1/payments`, {
+        method: 'POST',
+        headers: { ...(await bearer('sam')), 'idempotency-key': 'order-77' },
+        json: body,
+      });
     const a = await send();
     const b = await send();
     expect(a.status).toBe(202);
@@ -109,6 +132,8 @@ describe('payments: the HTTP API', () => {
     expect(post.responses['202'].content['application/json'].schema.$ref).toMatch(/PaymentAcceptedDto/);
     for (const status of ['400', '401', '422', '503']) expect(post.responses[status]).toBeDefined();
     expect(doc.paths['/v1/webhooks/stripe'].post.security).toEqual([]);
-    expect(doc.components.schemas.CreatePaymentDto.required).toEqual(expect.arrayContaining(['amount', 'currency', 'description']));
+    expect(doc.components.schemas.CreatePaymentDto.required).toEqual(
+      expect.arrayContaining(['amount', 'currency', 'description']),
+    );
   });
 });

@@ -15,11 +15,19 @@ describe('payments without Stripe configured', () => {
     const { url } = await boot('payments_unconfigured', {});
     const auth = await bearer('uma');
     const answers = await Promise.all([
-      call(`${url}/v1/payments`, { method: 'POST', headers: auth, json: { amount: 1000, currency: 'usd', description: 'x' } }),
+      call(`${url}/v1/payments`, {
+        method: 'POST',
+        headers: auth,
+        json: { amount: 1000, currency: 'usd', description: 'x' },
+      }),
       call(`${url}/v1/payments`, { headers: auth }),
       call(`${url}/v1/payments/66b0c0ffee0000000000cafe`, { headers: auth }),
       call(`${url}/v1/payments/66b0c0ffee0000000000cafe/refunds`, { method: 'POST', headers: auth, json: {} }),
-      call(`${url}/v1/webhooks/stripe`, { method: 'POST', headers: { 'stripe-signature': 't=1,v1=x' }, json: { id: 'evt_1' } }),
+      call(`${url}/v1/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'stripe-signature': 't=1,v1=x' },
+        json: { id: 'evt_1' },
+      }),
     ]);
     for (const res of answers) {
       expect(res.status).toBe(503);

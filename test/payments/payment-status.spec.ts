@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { canMove, isOpen, PAYMENT_STATUSES, statusesBefore, statusOfIntent, type PaymentStatus } from '../../src/features/payments/payment-status.js';
+import {
+  canMove,
+  isOpen,
+  PAYMENT_STATUSES,
+  statusesBefore,
+  statusOfIntent,
+  type PaymentStatus,
+} from '../../src/features/payments/payment-status.js';
 
 const FINAL: PaymentStatus[] = ['succeeded', 'canceled', 'refunded'];
 const status = fc.constantFrom(...PAYMENT_STATUSES);

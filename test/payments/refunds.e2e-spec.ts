@@ -6,7 +6,12 @@ describe('payments: refunds', () => {
   afterAll(async () => h?.close());
 
   const paid = async (user: string, amount: number) => {
-    const res = await h.as(user, 'POST', '/v1/payments', { amount, currency: 'usd', description: 'Refund test', paymentMethod: 'pm_card_visa' });
+    const res = await h.as(user, 'POST', '/v1/payments', {
+      amount,
+      currency: 'usd',
+      description: 'Refund test',
+      paymentMethod: 'pm_card_visa',
+    });
     expect(res.status).toBe(202);
     return h.payment(user, res.body.id, (p) => p.status === 'succeeded');
   };
@@ -28,7 +33,9 @@ describe('payments: refunds', () => {
     expect(rest.body.amount).toBe(2000);
     await h.payment('jane', payment.id, (p) => p.status === 'refunded' && p.amountRefunded === 3000);
 
-    const calls = h.stripe.requestsTo('POST', /^\/v1\/refunds$/).filter((r) => r.params.payment_intent === payment.stripePaymentIntentId);
+    const calls = h.stripe
+      .requestsTo('POST', /^\/v1\/refunds$/)
+      .filter((r) => r.params.payment_intent === payment.stripePaymentIntentId);
     expect(calls.map((c) => [c.params.amount, c.idempotencyKey])).toEqual([
       ['1000', `keel-refund-${first.body.id}`],
       ['2000', `keel-refund-${rest.body.id}`],
@@ -41,7 +48,13 @@ describe('payments: refunds', () => {
     const events = await refundEvents(payment.id, 2);
     const payloads = events.map((e) => e.payload).sort((a, b) => a.amountRefunded - b.amountRefunded);
     expect(payloads).toEqual([
-      expect.objectContaining({ refundId: first.body.id, amount: 1000, amountRefunded: 1000, fullyRefunded: false, ownerId: 'jane' }),
+      expect.objectContaining({
+        refundId: first.body.id,
+        amount: 1000,
+        amountRefunded: 1000,
+        fullyRefunded: false,
+        ownerId: 'jane',
+      }),
       expect.objectContaining({ refundId: rest.body.id, amount: 2000, amountRefunded: 3000, fullyRefunded: true }),
     ]);
     // charge.refunded webhooks arrived for both refunds too; they changed nothing more.
@@ -55,7 +68,10 @@ describe('payments: refunds', () => {
     const tooMuch = await h.as('jane', 'POST', `/v1/payments/${payment.id}/refunds`, { amount: 1501 });
     expect(tooMuch.status).toBe(422);
     expect(tooMuch.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(tooMuch.body).toMatchObject({ type: 'urn:keel:problem:business-rule', title: 'Refund exceeds the refundable amount' });
+    expect(tooMuch.body).toMatchObject({
+      type: 'urn:keel:problem:business-rule',
+      title: 'Refund exceeds the refundable amount',
+    });
     expect(tooMuch.body.detail).toMatch(/At most 1500/);
 
     // Reserved amounts count: while 1000 is being refunded, only 500 more can be.
@@ -64,7 +80,11 @@ describe('payments: refunds', () => {
     await h.payment('jane', payment.id, (p) => p.amountRefunded === 1000);
     expect((await h.as('jane', 'POST', `/v1/payments/${payment.id}/refunds`, { amount: 501 })).status).toBe(422);
     expect(await h.db.collection('payment_refunds').countDocuments({ paymentId: payment.id })).toBe(1);
-    expect(h.stripe.requestsTo('POST', /^\/v1\/refunds$/).filter((r) => r.params.payment_intent === payment.stripePaymentIntentId)).toHaveLength(1);
+    expect(
+      h.stripe
+        .requestsTo('POST', /^\/v1\/refunds$/)
+        .filter((r) => r.params.payment_intent === payment.stripePaymentIntentId),
+    ).toHaveLength(1);
   });
 
   it('answers 422 for a payment that has not succeeded, 400 for a bad amount', async () => {
@@ -83,7 +103,12 @@ describe('payments: refunds', () => {
     await h.stripe.client().refunds.create({ payment_intent: payment.stripePaymentIntentId, amount: 2000 });
     await h.payment('kim', payment.id, (p) => p.status === 'refunded' && p.amountRefunded === 2000);
     const [event] = await refundEvents(payment.id, 1);
-    expect(event!.payload).toMatchObject({ amount: 2000, amountRefunded: 2000, fullyRefunded: true, stripeRefundId: expect.stringMatching(/^re_/) });
+    expect(event!.payload).toMatchObject({
+      amount: 2000,
+      amountRefunded: 2000,
+      fullyRefunded: true,
+      stripeRefundId: expect.stringMatching(/^re_/),
+    });
     const refunds = (await h.as('kim', 'GET', `/v1/payments/${payment.id}/refunds`)).body.items;
     expect(refunds).toEqual([expect.objectContaining({ amount: 2000, status: 'succeeded' })]);
     expect((await h.as('kim', 'POST', `/v1/payments/${payment.id}/refunds`, {})).status).toBe(422);

@@ -18,8 +18,15 @@ describe('payments across roles: api accepts, worker calls Stripe', () => {
 
   beforeAll(async () => {
     stripe = await FakeStripe.start();
-    if (!process.env.MONGO_URL) mongo = await EmbeddedMongoServer.start({ logger: { warn: () => undefined, error: (m) => console.error(m) } });
-    env = { ...FAST_BUS, LOG_LEVEL: 'info', ...isolate('payments_roles').env, ...stripe.env(), MONGO_URL: process.env.MONGO_URL ?? mongo!.uri() };
+    if (!process.env.MONGO_URL)
+      mongo = await EmbeddedMongoServer.start({ logger: { warn: () => undefined, error: (m) => console.error(m) } });
+    env = {
+      ...FAST_BUS,
+      LOG_LEVEL: 'info',
+      ...isolate('payments_roles').env,
+      ...stripe.env(),
+      MONGO_URL: process.env.MONGO_URL ?? mongo!.uri(),
+    };
     api = await spawnApp('payments_roles', { role: 'api', env, timeoutMs: 60_000 });
     stripe.webhooks.endpoint = `${api.url}/v1/webhooks/stripe`;
   }, 90_000);
@@ -52,7 +59,9 @@ describe('payments across roles: api accepts, worker calls Stripe', () => {
     await stripe.client().paymentIntents.confirm(open.stripePaymentIntentId, { payment_method: 'pm_card_visa' });
     await until(created.body.id, 'succeeded');
     // The webhook reached the api process, which stored it; the worker applied it.
-    expect(stripe.webhooks.deliveries.filter((d) => d.type === 'payment_intent.succeeded').map((d) => d.status)).toEqual([200]);
+    expect(
+      stripe.webhooks.deliveries.filter((d) => d.type === 'payment_intent.succeeded').map((d) => d.status),
+    ).toEqual([200]);
     expect((await call(`${worker.url}/v1/payments`, { headers: await bearer('xena') })).status).toBe(404);
   });
 });

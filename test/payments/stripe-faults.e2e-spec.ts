@@ -10,12 +10,19 @@ describe('payments: Stripe errors and outages', () => {
   afterAll(async () => h?.close());
 
   const start = async (user: string, body: Record<string, unknown> = {}) => {
-    const res = await h.as(user, 'POST', '/v1/payments', { amount: 2500, currency: 'eur', description: 'Fault test', ...body });
+    const res = await h.as(user, 'POST', '/v1/payments', {
+      amount: 2500,
+      currency: 'eur',
+      description: 'Fault test',
+      ...body,
+    });
     expect(res.status).toBe(202);
     return res.body.id as string;
   };
-  const createsOf = (id: string) => h.stripe.requestsTo('POST', CREATE).filter((r) => r.params.metadata?.keel_payment_id === id);
-  const intentsOf = (id: string) => [...h.stripe.ledger.intents.values()].filter((pi) => pi.metadata.keel_payment_id === id);
+  const createsOf = (id: string) =>
+    h.stripe.requestsTo('POST', CREATE).filter((r) => r.params.metadata?.keel_payment_id === id);
+  const intentsOf = (id: string) =>
+    [...h.stripe.ledger.intents.values()].filter((pi) => pi.metadata.keel_payment_id === id);
 
   it('retries while Stripe answers 500, with the same idempotency key, and completes once Stripe is back', async () => {
     h.stripe.inject({ method: 'POST', path: CREATE, status: 500, times: 2 });
@@ -54,7 +61,12 @@ describe('payments: Stripe errors and outages', () => {
     expect(createsOf(id)).toHaveLength(1);
     expect(createsOf(id)[0]!.status).toBe(402);
     expect(events.map((e) => e.type)).toEqual(['payments.payment.failed']);
-    expect(events[0]!.payload).toMatchObject({ paymentId: id, ownerId: 'gus', status: 'failed', reason: 'generic_decline' });
+    expect(events[0]!.payload).toMatchObject({
+      paymentId: id,
+      ownerId: 'gus',
+      status: 'failed',
+      reason: 'generic_decline',
+    });
     expect(await h.db.collection('events_dead_letters').countDocuments({ 'event.aggregateId': id })).toBe(0);
   });
 

@@ -11,11 +11,16 @@ describe('payments: the Stripe webhook endpoint', () => {
 
   const stored = () => h.db.collection('stripe_events');
   const open = async (user: string) => {
-    const res = await h.as(user, 'POST', '/v1/payments', { amount: 5000, currency: 'usd', description: 'Webhook test' });
+    const res = await h.as(user, 'POST', '/v1/payments', {
+      amount: 5000,
+      currency: 'usd',
+      description: 'Webhook test',
+    });
     expect(res.status).toBe(202);
     return h.payment(user, res.body.id, (p) => p.status === 'requires_payment_method');
   };
-  const heldFor = (intentId: string) => h.stripe.webhooks.held.filter((e) => e.data.object.id === intentId || e.data.object.payment_intent === intentId);
+  const heldFor = (intentId: string) =>
+    h.stripe.webhooks.held.filter((e) => e.data.object.id === intentId || e.data.object.payment_intent === intentId);
 
   it('answers 400 to a bad signature and stores nothing', async () => {
     const payment = await open('hana');
@@ -34,7 +39,11 @@ describe('payments: the Stripe webhook endpoint', () => {
     for (const res of [forged, stale, altered]) expect(res.status).toBe(400);
     expect(unsigned.status).toBe(400);
     const problem = JSON.parse(forged.body);
-    expect(problem).toMatchObject({ status: 400, type: 'urn:keel:problem:validation', errors: [{ field: 'Stripe-Signature' }] });
+    expect(problem).toMatchObject({
+      status: 400,
+      type: 'urn:keel:problem:validation',
+      errors: [{ field: 'Stripe-Signature' }],
+    });
     expect(JSON.parse(stale.body).errors[0].message).toMatch(/tolerance/i);
     expect(unsigned.body.errors[0]).toMatchObject({ field: 'Stripe-Signature' });
     expect(await stored().countDocuments()).toBe(before);
@@ -64,8 +73,14 @@ describe('payments: the Stripe webhook endpoint', () => {
 
     await waitFor(async () => (await h.recorded({ aggregateId: payment.id })).length > 0);
     await new Promise((r) => setTimeout(r, 500));
-    const doc = await h.db.collection('payments').findOne({ _id: new (await import('mongoose')).Types.ObjectId(payment.id) as never });
-    expect(doc!.history.map((t: { status: string }) => t.status)).toEqual(['processing', 'requires_payment_method', 'succeeded']);
+    const doc = await h.db
+      .collection('payments')
+      .findOne({ _id: new (await import('mongoose')).Types.ObjectId(payment.id) as never });
+    expect(doc!.history.map((t: { status: string }) => t.status)).toEqual([
+      'processing',
+      'requires_payment_method',
+      'succeeded',
+    ]);
     expect((await h.recorded({ aggregateId: payment.id })).map((e) => e.type)).toEqual(['payments.payment.succeeded']);
   });
 
@@ -74,11 +89,14 @@ describe('payments: the Stripe webhook endpoint', () => {
     h.stripe.webhooks.mode = 'hold';
     const customer = h.stripe.client();
     // First attempt declined, second succeeds: Stripe sends payment_failed, then succeeded.
-    await expect(customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_chargeDeclined' })).rejects.toThrow(/declined/);
+    await expect(
+      customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_chargeDeclined' }),
+    ).rejects.toThrow(/declined/);
     await customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_visa' });
     const events = heldFor(payment.stripePaymentIntentId).filter((e) => e.type.startsWith('payment_intent.'));
     expect(events.map((e) => e.type)).toEqual(['payment_intent.payment_failed', 'payment_intent.succeeded']);
-    const retrievals = () => h.stripe.requestsTo('GET', new RegExp(`/v1/payment_intents/${payment.stripePaymentIntentId}$`)).length;
+    const retrievals = () =>
+      h.stripe.requestsTo('GET', new RegExp(`/v1/payment_intents/${payment.stripePaymentIntentId}$`)).length;
     const before = retrievals();
 
     // Only the (stale) failure arrives: keel asks Stripe, and moves straight to succeeded.
@@ -89,7 +107,10 @@ describe('payments: the Stripe webhook endpoint', () => {
     // The success arriving late changes nothing more.
     h.stripe.webhooks.release();
     await h.stripe.webhooks.idle();
-    await waitFor(async () => (await stored().countDocuments({ _id: events[1]!.id as never, processedAt: { $exists: true } })) === 1);
+    await waitFor(
+      async () =>
+        (await stored().countDocuments({ _id: events[1]!.id as never, processedAt: { $exists: true } })) === 1,
+    );
     expect((await h.payment('ivan', payment.id)).status).toBe('succeeded');
     await new Promise((r) => setTimeout(r, 300));
     expect((await h.recorded({ aggregateId: payment.id })).map((e) => e.type)).toEqual(['payments.payment.succeeded']);
@@ -99,7 +120,9 @@ describe('payments: the Stripe webhook endpoint', () => {
     const payment = await open('ivan');
     h.stripe.webhooks.mode = 'hold';
     const customer = h.stripe.client();
-    await expect(customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_chargeDeclined' })).rejects.toThrow();
+    await expect(
+      customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_chargeDeclined' }),
+    ).rejects.toThrow();
     await customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_visa' });
     h.stripe.webhooks.release(() => true, 'desc');
     await h.stripe.webhooks.idle();
@@ -112,7 +135,9 @@ describe('payments: the Stripe webhook endpoint', () => {
   it('records the failure, then the success, when they arrive in order', async () => {
     const payment = await open('ivan');
     const customer = h.stripe.client();
-    await expect(customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_chargeDeclined' })).rejects.toThrow();
+    await expect(
+      customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_chargeDeclined' }),
+    ).rejects.toThrow();
     await h.payment('ivan', payment.id, (p) => p.status === 'failed');
     await customer.paymentIntents.confirm(payment.stripePaymentIntentId, { payment_method: 'pm_card_visa' });
     await h.payment('ivan', payment.id, (p) => p.status === 'succeeded');
@@ -127,9 +152,13 @@ describe('payments: the Stripe webhook endpoint', () => {
     const foreign = await h.stripe.client().paymentIntents.create({ amount: 700, currency: 'usd' });
     await h.stripe.client().paymentIntents.cancel(foreign.id);
     await h.stripe.webhooks.idle();
-    const canceled = h.stripe.events.find((e) => e.type === 'payment_intent.canceled' && e.data.object.id === foreign.id)!;
+    const canceled = h.stripe.events.find(
+      (e) => e.type === 'payment_intent.canceled' && e.data.object.id === foreign.id,
+    )!;
     expect(h.stripe.webhooks.deliveries.filter((d) => d.eventId === canceled.id).map((d) => d.status)).toEqual([200]);
-    await waitFor(async () => (await stored().countDocuments({ _id: canceled.id as never, processedAt: { $exists: true } })) === 1);
+    await waitFor(
+      async () => (await stored().countDocuments({ _id: canceled.id as never, processedAt: { $exists: true } })) === 1,
+    );
     expect(await h.db.collection('payments').countDocuments({ stripePaymentIntentId: foreign.id })).toBe(0);
   });
 });

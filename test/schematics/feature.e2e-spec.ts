@@ -1,10 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  copyProject,
-  type ProjectCopy,
-  type RunResult,
-} from './support/project-copy.js';
+import { copyProject, type ProjectCopy, type RunResult } from './support/project-copy.js';
 
 const GENERATED = [
   'src/features/gift-cards/gift-cards.module.ts',
@@ -23,8 +19,7 @@ const GENERATED = [
 ];
 
 /** The exit code, with the tail of the output as the failure message. */
-const ok = (res: RunResult, what: string) =>
-  expect(res.code, `${what} failed:\n${res.output.slice(-6000)}`).toBe(0);
+const ok = (res: RunResult, what: string) => expect(res.code, `${what} failed:\n${res.output.slice(-6000)}`).toBe(0);
 
 /** `file(line,col): error TSnnnn: …` lines. */
 const typeErrors = (res: RunResult) =>
@@ -43,13 +38,8 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
   afterAll(() => copy?.remove());
 
   const typecheck = (project = copy) =>
-    project.run(
-      node,
-      ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'],
-      { timeoutMs: 600_000 },
-    );
-  const lint = (project = copy) =>
-    project.run('npm', ['run', 'lint'], { timeoutMs: 300_000 });
+    project.run(node, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit'], { timeoutMs: 600_000 });
+  const lint = (project = copy) => project.run('npm', ['run', 'lint'], { timeoutMs: 300_000 });
 
   /** What HEAD alone (a second, untouched copy) gets wrong: only looked at when something fails. */
   async function headProblems() {
@@ -70,13 +60,8 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
       expect(existsSync(join(copy.dir, file)), file).toBe(true);
     }
     expect(gen.output).toContain('UPDATE src/features/index.ts');
-    const registry = readFileSync(
-      join(copy.dir, 'src/features/index.ts'),
-      'utf8',
-    );
-    expect(registry).toContain(
-      "import { GiftCardsModule } from './gift-cards/gift-cards.module.js';",
-    );
+    const registry = readFileSync(join(copy.dir, 'src/features/index.ts'), 'utf8');
+    expect(registry).toContain("import { GiftCardsModule } from './gift-cards/gift-cards.module.js';");
     expect(registry).toContain('(role) => GiftCardsModule.forRole(role),');
 
     ok(
@@ -90,11 +75,7 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
       'prettier --check',
     );
     ok(
-      await copy.run('npx', [
-        'oxlint',
-        'src/features/gift-cards',
-        'test/gift-cards',
-      ]),
+      await copy.run('npx', ['oxlint', 'src/features/gift-cards', 'test/gift-cards']),
       'oxlint on the generated files',
     );
     const linted = await lint();
@@ -107,11 +88,7 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
     ]);
     const errors = typeErrors(typed);
     expect(
-      errors.filter((e) =>
-        /^(src\/features\/gift-cards\/|test\/gift-cards\/|src\/features\/index\.ts)/.test(
-          e,
-        ),
-      ),
+      errors.filter((e) => /^(src\/features\/gift-cards\/|test\/gift-cards\/|src\/features\/index\.ts)/.test(e)),
       'type errors in the generated files',
     ).toEqual([]);
 
@@ -123,17 +100,11 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
           head.typeErrors.join('\n'),
       );
       if (linted.code !== 0) {
-        expect(
-          head.lintFails,
-          `npm run lint failed:\n${linted.output.slice(-6000)}`,
-        ).toBe(true);
+        expect(head.lintFails, `npm run lint failed:\n${linted.output.slice(-6000)}`).toBe(true);
         expect(linted.output).not.toContain('gift-cards');
       }
       if (typed.code !== 0) {
-        expect(
-          errors.length,
-          `tsc failed:\n${typed.output.slice(-6000)}`,
-        ).toBeGreaterThan(0);
+        expect(errors.length, `tsc failed:\n${typed.output.slice(-6000)}`).toBeGreaterThan(0);
         expect(
           errors.filter((e) => !head.typeErrors.includes(e)),
           'type errors the generated feature introduced',
@@ -146,38 +117,23 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
         ).toBe(true);
       }
     } else {
-      expect(
-        existsSync(
-          join(copy.dir, 'dist/features/gift-cards/gift-cards.module.js'),
-        ),
-      ).toBe(true);
+      expect(existsSync(join(copy.dir, 'dist/features/gift-cards/gift-cards.module.js'))).toBe(true);
     }
 
     // dist/ was just built (the in-process tests do not need it): the copy's global setup only checks Redis.
     const tests = await copy.run(
       node,
-      [
-        'node_modules/vitest/vitest.mjs',
-        'run',
-        'src/features/gift-cards',
-        'test/gift-cards',
-      ],
+      ['node_modules/vitest/vitest.mjs', 'run', 'src/features/gift-cards', 'test/gift-cards'],
       {
         timeoutMs: 300_000,
         env: { KEEL_TEST_SKIP_BUILD: '1' },
       },
     );
     ok(tests, 'vitest run src/features/gift-cards test/gift-cards');
-    const report = JSON.parse(
-      readFileSync(join(copy.dir, 'test-results/vitest.json'), 'utf8'),
-    );
+    const report = JSON.parse(readFileSync(join(copy.dir, 'test-results/vitest.json'), 'utf8'));
     expect(report.numFailedTests).toBe(0);
     expect(report.numPassedTests).toBeGreaterThanOrEqual(20);
-    expect(
-      report.testResults
-        .map((r: { name: string }) => r.name.replace(`${copy.dir}/`, ''))
-        .sort(),
-    ).toEqual([
+    expect(report.testResults.map((r: { name: string }) => r.name.replace(`${copy.dir}/`, '')).sort()).toEqual([
       'src/features/gift-cards/gift-cards.service.spec.ts',
       'test/gift-cards/gift-cards.e2e-spec.ts',
     ]);
@@ -188,56 +144,21 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
   }, 900_000);
 
   it.each([
-    [
-      'a reserved word',
-      'class',
-      "Invalid feature name 'class': it is reserved",
-    ],
-    [
-      'a name keel uses',
-      'platform',
-      "Invalid feature name 'platform': it is reserved",
-    ],
-    [
-      'an existing feature',
-      'payments',
-      "A feature 'payments' already exists at src/features/payments",
-    ],
-    [
-      'the feature just generated',
-      'gift-cards',
-      "A feature 'gift-cards' already exists",
-    ],
-    [
-      'invalid characters',
-      'Gift_Cards',
-      "Invalid feature name 'gift_cards': use kebab-case",
-    ],
-    [
-      'a leading digit',
-      '9-lives',
-      "Invalid feature name '9-lives': use kebab-case",
-    ],
-    [
-      'a double hyphen',
-      'gift--cards',
-      "Invalid feature name 'gift--cards': use kebab-case",
-    ],
-    [
-      'a name whose classes clash with imports',
-      'mongoose',
-      'its generated MongooseModule would clash',
-    ],
-  ])(
-    'refuses %s (%s) with a clear message and writes nothing',
-    async (_what, name, message) => {
-      const before = copy.snapshot();
-      const res = await copy.nest('g', 'feature', name);
-      expect(res.output).toContain(message);
-      expect(res.output).not.toContain('CREATE ');
-      expect(copy.snapshot()).toBe(before);
-    },
-  );
+    ['a reserved word', 'class', "Invalid feature name 'class': it is reserved"],
+    ['a name keel uses', 'platform', "Invalid feature name 'platform': it is reserved"],
+    ['an existing feature', 'payments', "A feature 'payments' already exists at src/features/payments"],
+    ['the feature just generated', 'gift-cards', "A feature 'gift-cards' already exists"],
+    ['invalid characters', 'Gift_Cards', "Invalid feature name 'gift_cards': use kebab-case"],
+    ['a leading digit', '9-lives', "Invalid feature name '9-lives': use kebab-case"],
+    ['a double hyphen', 'gift--cards', "Invalid feature name 'gift--cards': use kebab-case"],
+    ['a name whose classes clash with imports', 'mongoose', 'its generated MongooseModule would clash'],
+  ])('refuses %s (%s) with a clear message and writes nothing', async (_what, name, message) => {
+    const before = copy.snapshot();
+    const res = await copy.nest('g', 'feature', name);
+    expect(res.output).toContain(message);
+    expect(res.output).not.toContain('CREATE ');
+    expect(copy.snapshot()).toBe(before);
+  });
 
   it('fails the schematics run itself (exit 1) on a refused name; the Nest CLI prints it but exits 0', async () => {
     const res = await copy.run(process.execPath, [
@@ -251,29 +172,13 @@ describe('nest g feature: generated into a copy of the project, it lints, typech
 
   it("keeps @nestjs/schematics' generators and honours --dry-run", async () => {
     const before = copy.snapshot();
-    const controller = await copy.nest(
-      'g',
-      'controller',
-      'widgets',
-      '--dry-run',
-    );
+    const controller = await copy.nest('g', 'controller', 'widgets', '--dry-run');
     ok(controller, 'nest g controller widgets --dry-run');
-    expect(controller.output).toContain(
-      'CREATE src/widgets/widgets.controller.ts',
-    );
-    const feature = await copy.nest(
-      'g',
-      'feature',
-      'loyalty-points',
-      '--dry-run',
-    );
+    expect(controller.output).toContain('CREATE src/widgets/widgets.controller.ts');
+    const feature = await copy.nest('g', 'feature', 'loyalty-points', '--dry-run');
     ok(feature, 'nest g feature loyalty-points --dry-run');
-    expect(feature.output).toContain(
-      'CREATE src/features/loyalty-points/loyalty-points.module.ts',
-    );
-    expect(feature.output).toContain(
-      'Dry run enabled. No files written to disk.',
-    );
+    expect(feature.output).toContain('CREATE src/features/loyalty-points/loyalty-points.module.ts');
+    expect(feature.output).toContain('Dry run enabled. No files written to disk.');
     expect(copy.snapshot()).toBe(before);
   });
 });

@@ -15,7 +15,11 @@ export interface ChildApp {
 }
 
 /** Runs the built app (`node dist/main.js`, built by the global setup) as a separate process. */
-export function runChild(env: Record<string, string | undefined>): { proc: ChildProcess; output(): string; exited: Promise<number | null> } {
+export function runChild(env: Record<string, string | undefined>): {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+} {
   const proc = spawn(process.execPath, ['dist/main.js'], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },

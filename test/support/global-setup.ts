@@ -19,5 +19,8 @@ export default async function setup(): Promise<void> {
   }
   // KEEL_TEST_SKIP_BUILD=1 saves the build when iterating on suites that start no child process.
   if (process.env.KEEL_TEST_SKIP_BUILD === '1') return;
-  execFileSync(process.execPath, ['node_modules/@nestjs/cli/bin/nest.js', 'build'], { cwd: projectRoot, stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/@nestjs/cli/bin/nest.js', 'build'], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  });
 }

@@ -23,7 +23,13 @@ export async function openSse(url: string, headers: Record<string, string>): Pro
   const ctl = new AbortController();
   const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, signal: ctl.signal });
   const events: SseEvent[] = [];
-  const base = { status: res.status, headers: res.headers, events, messages: () => events.filter((e) => e.event === 'message'), close: () => ctl.abort() };
+  const base = {
+    status: res.status,
+    headers: res.headers,
+    events,
+    messages: () => events.filter((e) => e.event === 'message'),
+    close: () => ctl.abort(),
+  };
   if (!res.ok) return { ...base, problem: await res.json().catch(() => undefined), ended: Promise.resolve() };
   const ended = (async () => {
     const decoder = new TextDecoder();

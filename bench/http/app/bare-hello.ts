@@ -3,10 +3,7 @@
 import 'reflect-metadata';
 import { Controller, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  FastifyAdapter,
-  type NestFastifyApplication,
-} from '@nestjs/platform-fastify';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
 @Controller()
 class HelloController {
@@ -20,10 +17,6 @@ class HelloController {
 @Module({ controllers: [HelloController] })
 class HelloModule {}
 
-const app = await NestFactory.create<NestFastifyApplication>(
-  HelloModule,
-  new FastifyAdapter(),
-  { logger: false },
-);
+const app = await NestFactory.create<NestFastifyApplication>(HelloModule, new FastifyAdapter(), { logger: false });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 console.log(`listening on ${await app.getUrl()}`);

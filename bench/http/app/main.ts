@@ -3,7 +3,4 @@ import { bootKeel } from '../../support/keel-entry.js';
 import { BenchHelloModule } from './hello.module.js';
 import { BenchValidatedModule } from './validated.module.js';
 
-await bootKeel([
-  (role) => BenchHelloModule.forRole(role),
-  (role) => BenchValidatedModule.forRole(role),
-]);
+await bootKeel([(role) => BenchHelloModule.forRole(role), (role) => BenchValidatedModule.forRole(role)]);

@@ -4,10 +4,7 @@
 import { Body, Controller, HttpCode, Injectable, Post } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { Types, type Connection } from 'mongoose';
-import {
-  CurrentUser,
-  type AuthUser,
-} from '../../../src/platform/http/index.js';
+import { CurrentUser, type AuthUser } from '../../../src/platform/http/index.js';
 import { PlaceOrderDto } from './order.dto.js';
 import { WorkflowProviders, type OrderInput } from './providers.js';
 

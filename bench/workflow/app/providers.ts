@@ -25,11 +25,7 @@ export interface Analysis {
 export class WorkflowProviders {
   private readonly base = process.env.BENCH_PROVIDERS_URL ?? '';
 
-  private async post<T>(
-    path: string,
-    body: unknown,
-    idempotencyKey: string,
-  ): Promise<T> {
+  private async post<T>(path: string, body: unknown, idempotencyKey: string): Promise<T> {
     if (!this.base) throw new Error('BENCH_PROVIDERS_URL is not set');
     const res = await fetch(`${this.base}${path}`, {
       method: 'POST',

@@ -13,17 +13,9 @@ import {
   type DomainEvent,
   type HandlerContext,
 } from '../../../src/platform/events/index.js';
-import {
-  CurrentUser,
-  type AuthUser,
-} from '../../../src/platform/http/index.js';
+import { CurrentUser, type AuthUser } from '../../../src/platform/http/index.js';
 import { PlaceOrderDto } from './order.dto.js';
-import {
-  WorkflowProviders,
-  type Analysis,
-  type Charge,
-  type OrderInput,
-} from './providers.js';
+import { WorkflowProviders, type Analysis, type Charge, type OrderInput } from './providers.js';
 
 export const OrderEvents = {
   placed: 'workflow.order.placed',
@@ -83,11 +75,7 @@ export class WorkflowService {
   }
 
   /** Records one step's result once; the write that completes the pair publishes `processed`. */
-  recordStep(
-    order: OrderInput,
-    step: 'payment' | 'analysis',
-    result: (Charge | Analysis) & Timings,
-  ): Promise<void> {
+  recordStep(order: OrderInput, step: 'payment' | 'analysis', result: (Charge | Analysis) & Timings): Promise<void> {
     return this.tx.run(async (session) => {
       const doc = await this.orders.findOneAndUpdate(
         { _id: new Types.ObjectId(order.orderId), [step]: { $exists: false } },
@@ -134,10 +122,7 @@ export class PaymentStep {
   @OnEvent(OrderEvents.placed, { transaction: false })
   async charge(event: DomainEvent<OrderInput>, ctx: HandlerContext) {
     const startedAt = Date.now();
-    const charge = await this.providers.charge(
-      event.payload,
-      ctx.idempotencyKey,
-    );
+    const charge = await this.providers.charge(event.payload, ctx.idempotencyKey);
     await this.workflow.recordStep(event.payload, 'payment', {
       ...charge,
       startedAt,
@@ -157,10 +142,7 @@ export class AnalysisStep {
   @OnEvent(OrderEvents.placed, { transaction: false })
   async analyse(event: DomainEvent<OrderInput>, ctx: HandlerContext) {
     const startedAt = Date.now();
-    const analysis = await this.providers.analyse(
-      event.payload,
-      ctx.idempotencyKey,
-    );
+    const analysis = await this.providers.analyse(event.payload, ctx.idempotencyKey);
     await this.workflow.recordStep(event.payload, 'analysis', {
       ...analysis,
       startedAt,
@@ -180,11 +162,7 @@ export class NotificationStep {
   @OnEvent(OrderEvents.processed, { transaction: false })
   async notify(event: DomainEvent<Processed>, ctx: HandlerContext) {
     const startedAt = Date.now();
-    await this.providers.notify(
-      event.payload,
-      event.payload.summary,
-      ctx.idempotencyKey,
-    );
+    await this.providers.notify(event.payload, event.payload.summary, ctx.idempotencyKey);
     await this.workflow.complete(event.payload, {
       startedAt,
       answeredAt: Date.now(),

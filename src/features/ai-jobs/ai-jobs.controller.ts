@@ -66,9 +66,19 @@ export class AiJobsController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Submit an AI job', description: 'Answers once the job is stored; a worker runs it. Follow it with GET or the events stream.' })
-  @ApiAcceptedResponse({ type: AcceptedAiJobDto, headers: { Location: { description: 'The job', schema: { type: 'string' } } } })
-  async submit(@CurrentUser() user: AuthUser, @Body() dto: CreateAiJobDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<AcceptedAiJobDto> {
+  @ApiOperation({
+    summary: 'Submit an AI job',
+    description: 'Answers once the job is stored; a worker runs it. Follow it with GET or the events stream.',
+  })
+  @ApiAcceptedResponse({
+    type: AcceptedAiJobDto,
+    headers: { Location: { description: 'The job', schema: { type: 'string' } } },
+  })
+  async submit(
+    @CurrentUser() user: AuthUser,
+    @Body() dto: CreateAiJobDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AcceptedAiJobDto> {
     const accepted = await this.jobs.submit(user, dto);
     reply.header('Location', `/v1/ai/jobs/${accepted.id}`);
     return accepted;
@@ -92,7 +102,8 @@ export class AiJobsController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Cancel a queued or running job',
-    description: 'A queued job is cancelled at once; a running one is cancelled once its worker has aborted the provider call. 409 if it already completed or failed.',
+    description:
+      'A queued job is cancelled at once; a running one is cancelled once its worker has aborted the provider call. 409 if it already completed or failed.',
   })
   @ApiAcceptedResponse({ type: AiJobDto })
   cancel(@CurrentUser() user: AuthUser, @Param('id', ParseObjectIdPipe) id: string): Promise<AiJobDto> {
@@ -103,7 +114,8 @@ export class AiJobsController {
   @UseGuards(JobOwnerGuard)
   @ApiOperation({
     summary: "Stream the job's status changes (server-sent events)",
-    description: 'Each `status` event carries the job (as GET answers it) with `id` = its version; the first is the current state, the stream ends after the final one.',
+    description:
+      'Each `status` event carries the job (as GET answers it) with `id` = its version; the first is the current state, the stream ends after the final one.',
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'text/event-stream of `status` events', schema: { type: 'string' } })

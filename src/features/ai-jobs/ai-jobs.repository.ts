@@ -33,10 +33,20 @@ export class AiJobsRepository extends OwnedRepository<AiJob> {
   }
 
   /** Applies `update` when the job matches `filter` (plus id and owner); the new document, or null. */
-  private change(owner: Owner, id: string, filter: OwnedFilter<AiJob>, update: UpdateQuery<AiJob>, session?: ClientSession): Promise<AiJobDoc | null> {
+  private change(
+    owner: Owner,
+    id: string,
+    filter: OwnedFilter<AiJob>,
+    update: UpdateQuery<AiJob>,
+    session?: ClientSession,
+  ): Promise<AiJobDoc | null> {
     const $inc = { ...(update.$inc as object), version: 1 };
     return this.jobs
-      .findOneAndUpdate(this.scope(owner, { ...filter, _id: id } as OwnedFilter<AiJob>) as QueryFilter<AiJob>, { ...update, $inc }, { returnDocument: 'after', session })
+      .findOneAndUpdate(
+        this.scope(owner, { ...filter, _id: id } as OwnedFilter<AiJob>) as QueryFilter<AiJob>,
+        { ...update, $inc },
+        { returnDocument: 'after', session },
+      )
       .lean<AiJobDoc>()
       .exec();
   }
@@ -44,7 +54,13 @@ export class AiJobsRepository extends OwnedRepository<AiJob> {
   /** DELETE on a queued job: it ends here, nothing ran. */
   cancelQueued(owner: Owner, id: string, session: ClientSession): Promise<AiJobDoc | null> {
     const now = new Date();
-    return this.change(owner, id, { status: 'queued' }, { $set: { status: 'cancelled', cancelRequested: true, finishedAt: now } }, session);
+    return this.change(
+      owner,
+      id,
+      { status: 'queued' },
+      { $set: { status: 'cancelled', cancelRequested: true, finishedAt: now } },
+      session,
+    );
   }
 
   /** DELETE on a running job: flag it; the worker holding it aborts its call and ends the job. */
@@ -55,7 +71,9 @@ export class AiJobsRepository extends OwnedRepository<AiJob> {
   /** Takes the job for one run: it must be queued, or running under a lease that ran out (its worker died). */
   claim(owner: Owner, id: string, runId: string, leaseMs: number): Promise<AiJobDoc | null> {
     const now = new Date();
-    const claimable = { $or: [{ status: 'queued' }, { status: 'running', leaseUntil: { $lt: now } }] } as OwnedFilter<AiJob>;
+    const claimable = {
+      $or: [{ status: 'queued' }, { status: 'running', leaseUntil: { $lt: now } }],
+    } as OwnedFilter<AiJob>;
     return this.change(owner, id, claimable, {
       $set: { status: 'running', runId, leaseUntil: new Date(now.getTime() + leaseMs), startedAt: now, progress: 10 },
       $inc: { attempts: 1 },
@@ -80,7 +98,11 @@ export class AiJobsRepository extends OwnedRepository<AiJob> {
    * With `unlessCancelled`, a job whose cancellation was requested meanwhile is left alone (null).
    */
   endRun(owner: Owner, id: string, runId: string, end: RunEnd): Promise<AiJobDoc | null> {
-    const filter: OwnedFilter<AiJob> = { runId, status: 'running', ...(end.unlessCancelled ? { cancelRequested: false } : {}) };
+    const filter: OwnedFilter<AiJob> = {
+      runId,
+      status: 'running',
+      ...(end.unlessCancelled ? { cancelRequested: false } : {}),
+    };
     const $unset = Object.fromEntries(['runId', 'leaseUntil', ...(end.unset ?? [])].map((k) => [k, 1]));
     return this.change(owner, id, filter, { $set: end.set, $unset, $inc: { providerCalls: end.calls } }, end.session);
   }

@@ -3,7 +3,12 @@ import { isValidObjectId } from 'mongoose';
 import { TransactionRunner } from '../../platform/database/index.js';
 import { EventPublisher } from '../../platform/events/index.js';
 import { ProblemException, ProblemType, type AuthUser } from '../../platform/http/index.js';
-import { AI_JOB_CANCELLED, AI_JOB_REQUESTED, type AiJobCancelledPayload, type AiJobRequestedPayload } from './ai-jobs.events.js';
+import {
+  AI_JOB_CANCELLED,
+  AI_JOB_REQUESTED,
+  type AiJobCancelledPayload,
+  type AiJobRequestedPayload,
+} from './ai-jobs.events.js';
 import { toJobDto } from './ai-jobs.mapper.js';
 import { AiJobsRepository } from './ai-jobs.repository.js';
 import { AiJobsSettings } from './ai-jobs.settings.js';
@@ -27,15 +32,33 @@ export class AiJobsService {
   /** Accepted means durable: the job and its ai.job.requested event commit together before the 202. */
   async submit(user: AuthUser, dto: CreateAiJobDto): Promise<AcceptedAiJobDto> {
     const c = this.settings.config;
-    const { input, options } = validateTask(dto.task, dto.input, dto.options, { maxInputChars: c.AI_MAX_INPUT_CHARS, maxOutputTokens: c.AI_MAX_OUTPUT_TOKENS });
+    const { input, options } = validateTask(dto.task, dto.input, dto.options, {
+      maxInputChars: c.AI_MAX_INPUT_CHARS,
+      maxOutputTokens: c.AI_MAX_OUTPUT_TOKENS,
+    });
     const id = await this.tx.run(async (session) => {
       const job = await this.repo.create(
         user,
-        { task: dto.task, input, options, status: 'queued', progress: 0, attempts: 0, providerCalls: 0, cancelRequested: false, version: 0, createdAt: new Date() },
+        {
+          task: dto.task,
+          input,
+          options,
+          status: 'queued',
+          progress: 0,
+          attempts: 0,
+          providerCalls: 0,
+          cancelRequested: false,
+          version: 0,
+          createdAt: new Date(),
+        },
         { session },
       );
       const jobId = job._id.toHexString();
-      await this.publisher.publish<AiJobRequestedPayload, string>(session, { type: AI_JOB_REQUESTED, aggregateId: jobId, payload: { jobId, ownerId: user.id, task: dto.task } });
+      await this.publisher.publish<AiJobRequestedPayload, string>(session, {
+        type: AI_JOB_REQUESTED,
+        aggregateId: jobId,
+        payload: { jobId, ownerId: user.id, task: dto.task },
+      });
       return jobId;
     });
     return { id, status: 'queued' };
@@ -79,7 +102,12 @@ export class AiJobsService {
     const current = await this.repo.findById(user, id);
     if (!current) throw ProblemException.notFound(`No AI job ${id}.`);
     if (current.status === 'cancelled') return toJobDto(current);
-    throw new ProblemException(409, 'Job already finished', `AI job ${id} is ${current.status}; only queued or running jobs can be cancelled.`, { type: ProblemType.conflict });
+    throw new ProblemException(
+      409,
+      'Job already finished',
+      `AI job ${id} is ${current.status}; only queued or running jobs can be cancelled.`,
+      { type: ProblemType.conflict },
+    );
   }
 }
 

@@ -34,7 +34,8 @@ export interface Completion {
  * - `not-configured`: this worker lacks AI_BASE_URL / AI_API_KEY (another attempt may land on one that has them);
  * - `rejected` (any other 4xx) and `invalid-output` (a reply that is not what was asked for): permanent.
  */
-export type ProviderErrorKind = 'aborted' | 'timeout' | 'connection' | 'rate-limited' | 'server' | 'rejected' | 'invalid-output' | 'not-configured';
+export type ProviderErrorKind =
+  'aborted' | 'timeout' | 'connection' | 'rate-limited' | 'server' | 'rejected' | 'invalid-output' | 'not-configured';
 
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';

@@ -13,7 +13,8 @@ function parseJsonObject(text: string): Record<string, unknown> {
   } catch {
     throw new ProviderError('invalid-output', 'the model did not reply with JSON');
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ProviderError('invalid-output', 'the model did not reply with a JSON object');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new ProviderError('invalid-output', 'the model did not reply with a JSON object');
   return value as Record<string, unknown>;
 }
 
@@ -49,7 +50,9 @@ const TASKS: Record<AiTask, TaskSpec> = {
     parse: (text, o) => {
       const raw = parseJsonObject(text).labels;
       const allowed = new Set<string>(o.labels);
-      const labels = Array.isArray(raw) ? [...new Set(raw.filter((l): l is string => typeof l === 'string' && allowed.has(l)))] : [];
+      const labels = Array.isArray(raw)
+        ? [...new Set(raw.filter((l): l is string => typeof l === 'string' && allowed.has(l)))]
+        : [];
       if (labels.length === 0) throw new ProviderError('invalid-output', 'the model chose none of the allowed labels');
       return { text, labels: o.multiLabel ? labels : labels.slice(0, 1) };
     },
@@ -75,14 +78,25 @@ const TASKS: Record<AiTask, TaskSpec> = {
   chat: {
     request: (input, o) => ({
       temperature: o.temperature,
-      messages: [...(o.system ? [{ role: 'system' as const, content: o.system as string }] : []), ...(input as ChatMessage[])],
+      messages: [
+        ...(o.system ? [{ role: 'system' as const, content: o.system as string }] : []),
+        ...(input as ChatMessage[]),
+      ],
     }),
     parse: (text) => ({ text }),
   },
 };
 
-export function completionRequest(task: AiTask, input: unknown, options: Record<string, unknown>, maxOutputTokens: number): CompletionRequest {
-  return { ...TASKS[task].request(input, options), maxTokens: (options.maxTokens as number | undefined) ?? maxOutputTokens };
+export function completionRequest(
+  task: AiTask,
+  input: unknown,
+  options: Record<string, unknown>,
+  maxOutputTokens: number,
+): CompletionRequest {
+  return {
+    ...TASKS[task].request(input, options),
+    maxTokens: (options.maxTokens as number | undefined) ?? maxOutputTokens,
+  };
 }
 
 export function parseResult(task: AiTask, text: string, options: Record<string, unknown>): AiJobResult {

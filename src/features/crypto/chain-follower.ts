@@ -62,13 +62,20 @@ export class ChainFollower {
       if (ancestor !== undefined) result.cursor = result.rolledBackTo = cursor = ancestor;
       // Read the watch list after the head: a deposit created later cannot have been paid in a block up to it.
       const watched = await this.deposits.watched();
-      const blocks = await this.scan(cursor, Math.min(head, cursor + this.settings.config.CRYPTO_FOLLOW_MAX_BLOCKS), watched, signal);
+      const blocks = await this.scan(
+        cursor,
+        Math.min(head, cursor + this.settings.config.CRYPTO_FOLLOW_MAX_BLOCKS),
+        watched,
+        signal,
+      );
       if (blocks.length === 0) return result;
       const last = blocks.at(-1)!.number;
       const tokens = await this.tokenTransfers(cursor, blocks, watched);
       if (!tokens) return result;
       const settledNumber = last - this.settings.confirmations + 1;
-      const settled = blocks.find((b) => b.number === settledNumber) ?? (settledNumber >= 0 ? await this.repo.block(settledNumber) : null);
+      const settled =
+        blocks.find((b) => b.number === settledNumber) ??
+        (settledNumber >= 0 ? await this.repo.block(settledNumber) : null);
       const from = cursor;
       result.counted = await this.tx.run(async (session) => {
         if (!(await this.repo.moveCursor(from, last, session))) throw new Contended();
@@ -107,7 +114,9 @@ export class ChainFollower {
     }
     if (ancestor === undefined) {
       ancestor = (older.at(-1)?._id ?? cursor) - 1;
-      this.logger.error(`reorganisation deeper than CRYPTO_REORG_DEPTH (${this.settings.reorgDepth}) at block ${cursor}; rescanning from ${ancestor + 1}`);
+      this.logger.error(
+        `reorganisation deeper than CRYPTO_REORG_DEPTH (${this.settings.reorgDepth}) at block ${cursor}; rescanning from ${ancestor + 1}`,
+      );
     }
     const to = ancestor;
     const undone = await this.tx.run(async (session) => {
@@ -115,12 +124,19 @@ export class ChainFollower {
       await this.repo.forgetAbove(to, session);
       return this.ledger.rollback(to, session);
     });
-    this.logger.warn(`reorganisation: blocks ${to + 1}..${cursor} left the chain; ${undone} deposit(s) rolled back, rescanning`);
+    this.logger.warn(
+      `reorganisation: blocks ${to + 1}..${cursor} left the chain; ${undone} deposit(s) rolled back, rescanning`,
+    );
     return to;
   }
 
   /** Blocks after `cursor` up to `to` that extend the recorded chain; stops early at a fork or when aborted. */
-  private async scan(cursor: number, to: number, watched: Array<{ address: string; asset: string }>, signal?: AbortSignal): Promise<ScannedBlock[]> {
+  private async scan(
+    cursor: number,
+    to: number,
+    watched: Array<{ address: string; asset: string }>,
+    signal?: AbortSignal,
+  ): Promise<ScannedBlock[]> {
     const eth = new Set(watched.filter((w) => w.asset === 'ETH').map((w) => w.address));
     let parent = (await this.repo.block(cursor))?.hash;
     const blocks: ScannedBlock[] = [];
@@ -135,7 +151,11 @@ export class ChainFollower {
   }
 
   /** USDC Transfer logs in the scanned range; undefined when the logs came from other blocks than scanned (a fork). */
-  private async tokenTransfers(cursor: number, blocks: ScannedBlock[], watched: Array<{ address: string; asset: string }>): Promise<ChainTransfer[] | undefined> {
+  private async tokenTransfers(
+    cursor: number,
+    blocks: ScannedBlock[],
+    watched: Array<{ address: string; asset: string }>,
+  ): Promise<ChainTransfer[] | undefined> {
     const token = this.settings.spec('USDC').token;
     const addresses = watched.filter((w) => w.asset === 'USDC').map((w) => w.address);
     if (!token || addresses.length === 0) return [];

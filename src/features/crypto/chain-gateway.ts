@@ -41,5 +41,10 @@ export abstract class ChainGateway {
   abstract scanBlock(number: number, watched: ReadonlySet<string>): Promise<ScannedBlock | null>;
 
   /** ERC-20 Transfer logs of `token` to any of `watched` in blocks `from`..`to` (inclusive). */
-  abstract tokenTransfers(token: string, from: number, to: number, watched: readonly string[]): Promise<ChainTransfer[]>;
+  abstract tokenTransfers(
+    token: string,
+    from: number,
+    to: number,
+    watched: readonly string[],
+  ): Promise<ChainTransfer[]>;
 }

@@ -22,7 +22,10 @@ export class ChainRepository {
 
   /** Creates the cursor if no tick did yet (a concurrent tick's value wins). */
   async initCursor(value: number): Promise<void> {
-    await this.state.updateOne({ _id: CURSOR }, { $setOnInsert: { value } }, { upsert: true }).exec().catch(ignoreDuplicate);
+    await this.state
+      .updateOne({ _id: CURSOR }, { $setOnInsert: { value } }, { upsert: true })
+      .exec()
+      .catch(ignoreDuplicate);
   }
 
   /** Moves the cursor from `from` to `to`; false when another run moved it meanwhile (its work wins). */
@@ -38,14 +41,23 @@ export class ChainRepository {
 
   /** Recorded blocks at or below `number`, newest first. */
   blocksDownFrom(number: number, limit: number): Promise<ChainBlock[]> {
-    return this.blocks.find({ _id: { $lte: number } }).sort({ _id: -1 }).limit(limit).lean<ChainBlock[]>().exec();
+    return this.blocks
+      .find({ _id: { $lte: number } })
+      .sort({ _id: -1 })
+      .limit(limit)
+      .lean<ChainBlock[]>()
+      .exec();
   }
 
   async record(headers: BlockHeader[], keepFrom: number, session: ClientSession): Promise<void> {
     if (headers.length > 0) {
       await this.blocks.bulkWrite(
         headers.map((h) => ({
-          replaceOne: { filter: { _id: h.number }, replacement: { _id: h.number, hash: h.hash, parentHash: h.parentHash, timestamp: h.timestamp }, upsert: true },
+          replaceOne: {
+            filter: { _id: h.number },
+            replacement: { _id: h.number, hash: h.hash, parentHash: h.parentHash, timestamp: h.timestamp },
+            upsert: true,
+          },
         })),
         { session },
       );

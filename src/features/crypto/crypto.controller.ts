@@ -31,7 +31,8 @@ export class CryptoController {
   @UseGuards(ChainConfiguredGuard)
   @ApiOperation({
     summary: 'Open a deposit for a quote: a fresh address to pay to',
-    description: '404 for an unknown (or someone else’s) quote, 409 when the quote already has a deposit, 422 when it expired.',
+    description:
+      '404 for an unknown (or someone else’s) quote, 409 when the quote already has a deposit, 422 when it expired.',
   })
   @ApiCreatedResponse({ type: DepositDto })
   @ApiNotFoundResponse({

@@ -31,9 +31,15 @@ export class CryptoService {
   async quote(user: AuthUser, dto: CreateQuoteDto): Promise<QuoteDto> {
     const fiatDecimals = currencyDecimals(dto.fiatCurrency);
     if (fractionDigits(dto.fiatAmount) > fiatDecimals) {
-      throw ProblemException.validation([{ field: 'fiatAmount', message: `has more than ${fiatDecimals} decimal places, the most ${dto.fiatCurrency} has` }]);
+      throw ProblemException.validation([
+        {
+          field: 'fiatAmount',
+          message: `has more than ${fiatDecimals} decimal places, the most ${dto.fiatCurrency} has`,
+        },
+      ]);
     }
-    if (/^0(\.0*)?$/.test(dto.fiatAmount)) throw ProblemException.validation([{ field: 'fiatAmount', message: 'must be more than 0' }]);
+    if (/^0(\.0*)?$/.test(dto.fiatAmount))
+      throw ProblemException.validation([{ field: 'fiatAmount', message: 'must be more than 0' }]);
     const rate = await this.prices.rate(dto.asset, dto.fiatCurrency);
     const amount = cryptoForFiat(dto.fiatAmount, fiatDecimals, rate.price, DECIMALS[dto.asset]);
     const quote = await this.quotes.create(user, {
@@ -107,14 +113,21 @@ export class CryptoService {
     if (missing.length > 0) throw ProblemException.notConfigured(...missing);
     if (quote.depositId) throw quoteUsed(id, quote.depositId);
     if (quote.expiresAt.getTime() <= Date.now()) {
-      throw ProblemException.businessRule('Quote expired', `Quote ${id} expired at ${quote.expiresAt.toISOString()}; ask for a new quote.`);
+      throw ProblemException.businessRule(
+        'Quote expired',
+        `Quote ${id} expired at ${quote.expiresAt.toISOString()}; ask for a new quote.`,
+      );
     }
     return quote;
   }
 }
 
 function quoteUsed(id: string, depositId?: string): ProblemException {
-  return new ProblemException(409, 'Quote already used', `Quote ${id} already has a deposit${depositId ? ` (${depositId})` : ''}; ask for a new quote.`);
+  return new ProblemException(
+    409,
+    'Quote already used',
+    `Quote ${id} already has a deposit${depositId ? ` (${depositId})` : ''}; ask for a new quote.`,
+  );
 }
 
 /** The currency's minor-unit digits (2 for USD, 0 for JPY), from the runtime's ISO 4217 data. */

@@ -39,11 +39,19 @@ export class DepositLedger {
     for (const doc of await this.deposits.affected([...byAddress.keys()], chain.settledAt, session)) {
       const known = new Set(doc.transfers.map((t) => t.id));
       const added: DepositTransfer[] = (byAddress.get(doc.address) ?? [])
-        .filter((t) => (doc.asset === 'ETH' ? !t.token : t.token === doc.token) && !known.has(`${t.txHash}:${t.logIndex}`))
+        .filter(
+          (t) => (doc.asset === 'ETH' ? !t.token : t.token === doc.token) && !known.has(`${t.txHash}:${t.logIndex}`),
+        )
         .map((t) => {
           const at = new Date((scan.blockTimes.get(t.blockNumber) ?? 0) * 1000);
           const { token: _token, to: _to, amount, ...rest } = t;
-          return { ...rest, id: `${t.txHash}:${t.logIndex}`, amount: amount.toString(), at, late: at.getTime() > doc.expiresAt.getTime() };
+          return {
+            ...rest,
+            id: `${t.txHash}:${t.logIndex}`,
+            amount: amount.toString(),
+            at,
+            late: at.getTime() > doc.expiresAt.getTime(),
+          };
         });
       const transfers = [...doc.transfers, ...added];
       const next = assess(inputOf(doc, transfers), chain);
@@ -58,10 +66,14 @@ export class DepositLedger {
       if (next.status !== doc.status && next.status === 'confirmed') {
         const excess = next.received - BigInt(doc.amount);
         const txHashes = [...new Set(transfers.filter((t) => !t.late).map((t) => t.txHash))];
-        events.push(draft(CryptoEvents.confirmed, summary, { excess: (excess > 0n ? excess : 0n).toString(), txHashes }));
+        events.push(
+          draft(CryptoEvents.confirmed, summary, { excess: (excess > 0n ? excess : 0n).toString(), txHashes }),
+        );
       }
       if (next.status !== doc.status && next.status === 'expired') {
-        events.push(draft(CryptoEvents.expired, summary, { shortfall: (BigInt(doc.amount) - next.received).toString() }));
+        events.push(
+          draft(CryptoEvents.expired, summary, { shortfall: (BigInt(doc.amount) - next.received).toString() }),
+        );
       }
     }
     if (events.length > 0) await this.publisher.publish(session, events);
@@ -77,7 +89,11 @@ export class DepositLedger {
       const transfers = doc.transfers.filter((t) => t.blockNumber <= ancestor);
       const next = assess(inputOf(doc, transfers), chain);
       await this.deposits.save(doc._id, { transfers, ...fieldsOf(doc, next) }, session);
-      events.push(draft(CryptoEvents.rolledBack, summaryOf(doc, next), { removedTxHashes: [...new Set(removed.map((t) => t.txHash))] }));
+      events.push(
+        draft(CryptoEvents.rolledBack, summaryOf(doc, next), {
+          removedTxHashes: [...new Set(removed.map((t) => t.txHash))],
+        }),
+      );
     }
     for (const doc of await this.deposits.finalWithTransfersAbove(ancestor)) {
       this.logger.error(

@@ -48,9 +48,11 @@ export function assess(d: AssessInput, chain: ChainView): Assessment {
     received += t.amount;
     if (completedAt === undefined && received >= d.amount) completedAt = t.blockNumber;
   }
-  const payment: PaymentKind = received === 0n ? 'none' : received < d.amount ? 'under' : received === d.amount ? 'exact' : 'over';
+  const payment: PaymentKind =
+    received === 0n ? 'none' : received < d.amount ? 'under' : received === d.amount ? 'exact' : 'over';
   const depthOf = (block: number) => Math.max(0, chain.tip - block + 1);
-  const confirmations = completedAt !== undefined ? depthOf(completedAt) : counted.length > 0 ? depthOf(counted.at(-1)!.blockNumber) : 0;
+  const confirmations =
+    completedAt !== undefined ? depthOf(completedAt) : counted.length > 0 ? depthOf(counted.at(-1)!.blockNumber) : 0;
   if (d.status === 'confirmed' || d.status === 'expired') return { status: d.status, received, payment, confirmations };
   let status: DepositStatus;
   if (completedAt !== undefined) status = confirmations >= chain.required ? 'confirmed' : 'detected';

@@ -32,7 +32,10 @@ export class DepositsSystemRepository {
 
   /** The addresses to watch, by asset. */
   async watched(): Promise<Array<{ address: string; asset: Deposit['asset'] }>> {
-    return this.deposits.find({ status: { $in: OPEN_STATUSES } }, { address: 1, asset: 1, _id: 0 }).lean<Array<{ address: string; asset: Deposit['asset'] }>>().exec();
+    return this.deposits
+      .find({ status: { $in: OPEN_STATUSES } }, { address: 1, asset: 1, _id: 0 })
+      .lean<Array<{ address: string; asset: Deposit['asset'] }>>()
+      .exec();
   }
 
   /**
@@ -42,21 +45,36 @@ export class DepositsSystemRepository {
   affected(addresses: string[], expiredBefore: Date | undefined, session: ClientSession): Promise<DepositDoc[]> {
     const or: QueryFilter<Deposit>[] = [{ address: { $in: addresses } }, { 'transfers.0': { $exists: true } }];
     if (expiredBefore) or.push({ expiresAt: { $lt: expiredBefore } });
-    return this.deposits.find({ status: { $in: OPEN_STATUSES }, $or: or }).session(session).lean<DepositDoc[]>().exec();
+    return this.deposits
+      .find({ status: { $in: OPEN_STATUSES }, $or: or })
+      .session(session)
+      .lean<DepositDoc[]>()
+      .exec();
   }
 
   /** Open deposits holding transfers from blocks above `block` (orphaned by a reorganisation). */
   withTransfersAbove(block: number, session: ClientSession): Promise<DepositDoc[]> {
-    return this.deposits.find({ status: { $in: OPEN_STATUSES }, 'transfers.blockNumber': { $gt: block } }).session(session).lean<DepositDoc[]>().exec();
+    return this.deposits
+      .find({ status: { $in: OPEN_STATUSES }, 'transfers.blockNumber': { $gt: block } })
+      .session(session)
+      .lean<DepositDoc[]>()
+      .exec();
   }
 
   /** Final deposits holding transfers above `block`: a reorganisation deeper than the confirmations. */
   finalWithTransfersAbove(block: number): Promise<DepositDoc[]> {
-    return this.deposits.find({ status: { $nin: OPEN_STATUSES }, 'transfers.blockNumber': { $gt: block } }, { _id: 1, status: 1 }).lean<DepositDoc[]>().exec();
+    return this.deposits
+      .find({ status: { $nin: OPEN_STATUSES }, 'transfers.blockNumber': { $gt: block } }, { _id: 1, status: 1 })
+      .lean<DepositDoc[]>()
+      .exec();
   }
 
   /** Writes the deposit's recomputed fields and transfers, if it is still open. */
-  async save(id: DepositDoc['_id'], set: Partial<Deposit> & { transfers: DepositTransfer[] }, session: ClientSession): Promise<void> {
+  async save(
+    id: DepositDoc['_id'],
+    set: Partial<Deposit> & { transfers: DepositTransfer[] },
+    session: ClientSession,
+  ): Promise<void> {
     await this.deposits.updateOne({ _id: id, status: { $in: OPEN_STATUSES } }, { $set: set }, { session }).exec();
   }
 }

@@ -60,14 +60,16 @@ export class PriceCache {
     try {
       for (;;) {
         cached = parse(await client.get(key));
-        if (cached && Date.now() - cached.at < ttl) return { price: cached.price, at: new Date(cached.at), stale: false };
+        if (cached && Date.now() - cached.at < ttl)
+          return { price: cached.price, at: new Date(cached.at), stale: false };
         if (await client.exists(`${key}:down`)) return this.staleOr503(cached, asset, currency);
         const token = randomUUID();
         if (await client.set(`${key}:lock`, token, 'PX', timeout + 1000, 'NX')) {
           try {
             // The previous holder may have filled the cache between our read and our lock.
             cached = parse(await client.get(key));
-            if (cached && Date.now() - cached.at < ttl) return { price: cached.price, at: new Date(cached.at), stale: false };
+            if (cached && Date.now() - cached.at < ttl)
+              return { price: cached.price, at: new Date(cached.at), stale: false };
             return await this.fetchInto(key, asset, currency);
           } finally {
             await client.eval(RELEASE, 1, `${key}:lock`, token).catch(() => undefined);
@@ -116,7 +118,9 @@ export class PriceCache {
     if (cached && Date.now() - cached.at <= this.settings.config.CRYPTO_PRICE_MAX_STALE_MS) {
       return { price: cached.price, at: new Date(cached.at), stale: true };
     }
-    throw ProblemException.unavailable(`The price feed is unavailable and no ${asset}-${currency} price recent enough is cached; try again shortly.`);
+    throw ProblemException.unavailable(
+      `The price feed is unavailable and no ${asset}-${currency} price recent enough is cached; try again shortly.`,
+    );
   }
 }
 
@@ -131,7 +135,12 @@ function parse(raw: string | null): Entry | undefined {
 }
 
 function unknownPair(asset: string, currency: string): ProblemException {
-  return new ProblemException(422, 'No price for this currency', `The price feed has no ${asset} price in ${currency}.`, {
-    errors: [{ field: 'fiatCurrency', message: `has no ${asset} price at the price feed` }],
-  });
+  return new ProblemException(
+    422,
+    'No price for this currency',
+    `The price feed has no ${asset} price in ${currency}.`,
+    {
+      errors: [{ field: 'fiatCurrency', message: `has no ${asset} price at the price feed` }],
+    },
+  );
 }

@@ -16,13 +16,21 @@ export class QuotesRepository extends OwnedRepository<Quote> {
 
   /** The quote as this transaction sees it. */
   read(owner: Owner, id: string, session: ClientSession): Promise<QuoteDoc | null> {
-    return this.quotes.findOne(this.scope(owner, { _id: id })).session(session).lean<QuoteDoc>().exec();
+    return this.quotes
+      .findOne(this.scope(owner, { _id: id }))
+      .session(session)
+      .lean<QuoteDoc>()
+      .exec();
   }
 
   /** Marks the quote as used by `depositId`; null if another deposit took it first. */
   use(owner: Owner, id: string, depositId: string, session: ClientSession): Promise<QuoteDoc | null> {
     return this.quotes
-      .findOneAndUpdate(this.scope(owner, { _id: id, depositId: { $exists: false } }), { $set: { depositId } }, { returnDocument: 'after', session })
+      .findOneAndUpdate(
+        this.scope(owner, { _id: id, depositId: { $exists: false } }),
+        { $set: { depositId } },
+        { returnDocument: 'after', session },
+      )
       .lean<QuoteDoc>()
       .exec();
   }

@@ -76,8 +76,17 @@ export class ConversationWriter {
     try {
       const docs = await this.tx.run(async (session) => {
         const drafts = batch.map((w) => w.draft);
-        const conversation = await this.conversations.append(conversationId, drafts.length, lastMessageOf(drafts.at(-1)!), session);
-        if (!conversation) throw ProblemException.businessRule('Read-only conversation', 'Nobody can post into a notifications conversation.');
+        const conversation = await this.conversations.append(
+          conversationId,
+          drafts.length,
+          lastMessageOf(drafts.at(-1)!),
+          session,
+        );
+        if (!conversation)
+          throw ProblemException.businessRule(
+            'Read-only conversation',
+            'Nobody can post into a notifications conversation.',
+          );
         return this.store(drafts, conversation, session);
       });
       batch.forEach((w, i) => w.resolve(docs[i]!));
@@ -91,7 +100,11 @@ export class ConversationWriter {
   }
 
   /** The drafts take the sequence numbers ending at the conversation's new lastSeq. */
-  private async store(drafts: MessageDoc[], conversation: ConversationDoc, session: ClientSession): Promise<MessageDoc[]> {
+  private async store(
+    drafts: MessageDoc[],
+    conversation: ConversationDoc,
+    session: ClientSession,
+  ): Promise<MessageDoc[]> {
     const first = conversation.lastSeq - drafts.length + 1;
     const docs = drafts.map((d, i) => ({ ...d, seq: first + i }));
     await this.messages.insert(docs, session);
@@ -116,5 +129,11 @@ export class ConversationWriter {
 }
 
 function lastMessageOf(m: MessageDoc) {
-  return { messageId: m._id.toHexString(), kind: m.kind, senderId: m.senderId, preview: m.body.slice(0, PREVIEW_CHARS), sentAt: m.sentAt };
+  return {
+    messageId: m._id.toHexString(),
+    kind: m.kind,
+    senderId: m.senderId,
+    preview: m.body.slice(0, PREVIEW_CHARS),
+    sentAt: m.sentAt,
+  };
 }

@@ -1,11 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { ClientSession, Model, QueryFilter, Types } from 'mongoose';
-import {
-  CONVERSATION_MODEL,
-  type Conversation,
-  type LastMessage,
-} from './schemas/conversation.schema.js';
+import { CONVERSATION_MODEL, type Conversation, type LastMessage } from './schemas/conversation.schema.js';
 
 export type ConversationDoc = Conversation & { _id: Types.ObjectId };
 
@@ -72,7 +68,13 @@ export class ConversationsRepository implements OnModuleInit {
       .findOneAndUpdate(
         { notificationsOf: userId },
         {
-          $setOnInsert: { kind: 'notifications', title: 'Notifications', participantIds: [userId], createdBy: 'system', createdAt: last.sentAt },
+          $setOnInsert: {
+            kind: 'notifications',
+            title: 'Notifications',
+            participantIds: [userId],
+            createdBy: 'system',
+            createdAt: last.sentAt,
+          },
           $inc: { lastSeq: 1 },
           $set: { lastActivityAt: last.sentAt, lastMessage: last },
         },

@@ -23,7 +23,13 @@ export function encodeConversationCursor(c: ConversationCursor): string {
 
 export function decodeConversationCursor(cursor: string): ConversationCursor {
   const { at, id } = decode(cursor);
-  if (typeof at !== 'number' || !Number.isSafeInteger(at) || typeof id !== 'string' || !/^[0-9a-f]{24}$/.test(id) || !isValidObjectId(id)) {
+  if (
+    typeof at !== 'number' ||
+    !Number.isSafeInteger(at) ||
+    typeof id !== 'string' ||
+    !/^[0-9a-f]{24}$/.test(id) ||
+    !isValidObjectId(id)
+  ) {
     throw invalid();
   }
   return { at: new Date(at), id };

@@ -46,7 +46,10 @@ export class MessagePosting {
     // No look-up first: the unique (sender, clientMessageId) index refuses a repeat, which is rare.
     const known = () => this.messages.byClientId('text', user.id, dto.clientMessageId);
     try {
-      const doc = await this.writer.append(conversationId, this.draft(conversationId, 'text', dto.body, dto.clientMessageId, user.id));
+      const doc = await this.writer.append(
+        conversationId,
+        this.draft(conversationId, 'text', dto.body, dto.clientMessageId, user.id),
+      );
       return { message: await this.announce(doc), replayed: false };
     } catch (err) {
       const raced = isDuplicateKey(err) ? await known() : null;
@@ -82,8 +85,23 @@ export class MessagePosting {
     this.confirmed.add(key);
   }
 
-  private draft(conversationId: string, kind: MessageDoc['kind'], body: string, clientMessageId: string, senderId?: string): MessageDoc {
-    return { _id: this.messages.newId(), conversationId, seq: 0, kind, senderId, body, clientMessageId, sentAt: new Date() };
+  private draft(
+    conversationId: string,
+    kind: MessageDoc['kind'],
+    body: string,
+    clientMessageId: string,
+    senderId?: string,
+  ): MessageDoc {
+    return {
+      _id: this.messages.newId(),
+      conversationId,
+      seq: 0,
+      kind,
+      senderId,
+      body,
+      clientMessageId,
+      sentAt: new Date(),
+    };
   }
 
   /** After the commit. Also for a replay: the first attempt may have died before it got here. */
@@ -95,10 +113,15 @@ export class MessagePosting {
 
   private async replay(earlier: MessageDoc, conversationId: string, dto: PostMessageDto): Promise<Posted> {
     if (earlier.conversationId !== conversationId || earlier.body !== dto.body) {
-      throw new ProblemException(409, 'clientMessageId already used', `You already sent a different message with clientMessageId ${dto.clientMessageId}.`, {
-        type: ProblemType.conflict,
-        errors: [{ field: 'clientMessageId', message: 'was already used for another message' }],
-      });
+      throw new ProblemException(
+        409,
+        'clientMessageId already used',
+        `You already sent a different message with clientMessageId ${dto.clientMessageId}.`,
+        {
+          type: ProblemType.conflict,
+          errors: [{ field: 'clientMessageId', message: 'was already used for another message' }],
+        },
+      );
     }
     return { message: await this.announce(earlier), replayed: true };
   }

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, Sse, UseGuards, type MessageEvent } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+  Sse,
+  UseGuards,
+  type MessageEvent,
+} from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Observable } from 'rxjs';
@@ -26,7 +38,10 @@ export class MessagingController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Start a conversation', description: 'The caller is always a participant. Answers 201 once it is stored.' })
+  @ApiOperation({
+    summary: 'Start a conversation',
+    description: 'The caller is always a participant. Answers 201 once it is stored.',
+  })
   @ApiCreatedResponse({ type: ConversationDto })
   create(@CurrentUser() user: AuthUser, @Body() dto: CreateConversationDto): Promise<ConversationDto> {
     return this.conversations.create(user, dto);
@@ -35,7 +50,8 @@ export class MessagingController {
   @Get()
   @ApiOperation({
     summary: "The caller's conversations, most recently active first",
-    description: 'Each with its last message (preview) and the number of messages after the read position written by others. The notifications conversation is one of them.',
+    description:
+      'Each with its last message (preview) and the number of messages after the read position written by others. The notifications conversation is one of them.',
   })
   @ApiOkResponse({ type: ConversationPageDto })
   list(@CurrentUser() user: AuthUser, @Query() query: PageQuery): Promise<ConversationPageDto> {
@@ -68,7 +84,10 @@ export class MessagingController {
   }
 
   @Get(':id/messages')
-  @ApiOperation({ summary: "The conversation's messages, newest first", description: '`nextCursor` pages towards older messages.' })
+  @ApiOperation({
+    summary: "The conversation's messages, newest first",
+    description: '`nextCursor` pages towards older messages.',
+  })
   @ApiOkResponse({ type: MessagePageDto })
   messages(@CurrentUser() user: AuthUser, @Id() id: string, @Query() query: PageQuery): Promise<MessagePageDto> {
     return this.conversations.messagesOf(user, id, query);
@@ -78,7 +97,8 @@ export class MessagingController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Mark messages read up to a seq',
-    description: "Moves the caller's read position forward (never back) and sends a `read` event to the conversation's streams. 422 if upTo is beyond the newest message.",
+    description:
+      "Moves the caller's read position forward (never back) and sends a `read` event to the conversation's streams. 422 if upTo is beyond the newest message.",
   })
   @ApiOkResponse({ type: ReadStateDto })
   read(@CurrentUser() user: AuthUser, @Id() id: string, @Body() dto: MarkReadDto): Promise<ReadStateDto> {

@@ -75,7 +75,13 @@ export class DiscordNotifications {
     if (await this.deliveries.sent(ctx.idempotencyKey)) return;
     const text = describe(event.type, event.payload);
     const { id } = await this.discord.post(
-      { content: `**${text.title}** (user \`${event.payload.ownerId.replace(/`/g, "'")}\`)\n${text.summary}`.slice(0, 2000), allowed_mentions: { parse: [] } },
+      {
+        content: `**${text.title}** (user \`${event.payload.ownerId.replace(/`/g, "'")}\`)\n${text.summary}`.slice(
+          0,
+          2000,
+        ),
+        allowed_mentions: { parse: [] },
+      },
       ctx.signal,
     );
     await this.deliveries.record({

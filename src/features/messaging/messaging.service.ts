@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../../platform/database/index.js';
 import { ProblemException, ProblemType, type AuthUser } from '../../platform/http/index.js';
 import { ConversationsRepository, type ConversationDoc } from './conversations.repository.js';
-import { decodeConversationCursor, decodeMessageCursor, encodeConversationCursor, encodeMessageCursor } from './cursors.js';
+import {
+  decodeConversationCursor,
+  decodeMessageCursor,
+  encodeConversationCursor,
+  encodeMessageCursor,
+} from './cursors.js';
 import type { ConversationDto, ConversationPageDto } from './dto/conversation.dto.js';
 import type { CreateConversationDto } from './dto/create-conversation.dto.js';
 import type { MessagePageDto, ReadStateDto } from './dto/message.dto.js';
@@ -30,13 +35,22 @@ export class MessagingService {
   async create(user: AuthUser, dto: CreateConversationDto): Promise<ConversationDto> {
     const others = [...new Set(dto.participantIds)].filter((id) => id !== user.id);
     if (others.length === 0) {
-      throw ProblemException.validation([{ field: 'participantIds', message: 'must name at least one user other than you' }]);
+      throw ProblemException.validation([
+        { field: 'participantIds', message: 'must name at least one user other than you' },
+      ]);
     }
     const participantIds = [user.id, ...others];
     const now = new Date();
     const doc = await this.tx.run(async (session) => {
       const conversation = await this.conversations.create(
-        { kind: 'group', title: dto.title?.trim(), participantIds, createdBy: user.id, createdAt: now, lastActivityAt: now },
+        {
+          kind: 'group',
+          title: dto.title?.trim(),
+          participantIds,
+          createdBy: user.id,
+          createdAt: now,
+          lastActivityAt: now,
+        },
         session,
       );
       await this.members.addAll(conversation._id.toHexString(), participantIds, session);
@@ -50,10 +64,23 @@ export class MessagingService {
     const after = q.cursor === undefined ? undefined : decodeConversationCursor(q.cursor);
     const docs = await this.conversations.pageForParticipant(user.id, after, limit + 1);
     const page = docs.slice(0, limit);
-    const reads = new Map((await this.members.ofMany(user, page.map((d) => d._id.toHexString()))).map((m) => [m.conversationId, m.lastReadSeq]));
+    const reads = new Map(
+      (
+        await this.members.ofMany(
+          user,
+          page.map((d) => d._id.toHexString()),
+        )
+      ).map((m) => [m.conversationId, m.lastReadSeq]),
+    );
     const items = await Promise.all(page.map((doc) => this.view(user, doc, reads.get(doc._id.toHexString()) ?? 0)));
     const last = page.at(-1);
-    return { items, nextCursor: docs.length > limit && last ? encodeConversationCursor({ at: last.lastActivityAt, id: last._id.toHexString() }) : undefined };
+    return {
+      items,
+      nextCursor:
+        docs.length > limit && last
+          ? encodeConversationCursor({ at: last.lastActivityAt, id: last._id.toHexString() })
+          : undefined,
+    };
   }
 
   async get(user: AuthUser, id: string): Promise<ConversationDto> {
@@ -76,15 +103,26 @@ export class MessagingService {
   async markRead(user: AuthUser, id: string, upTo: number): Promise<ReadStateDto> {
     const { member, conversation } = await this.access(user, id);
     if (upTo > conversation.lastSeq) {
-      throw new ProblemException(422, 'No such message', `The conversation's newest message is ${conversation.lastSeq}; upTo cannot be beyond it.`, {
-        type: ProblemType.businessRule,
-        errors: [{ field: 'upTo', message: `must be at most ${conversation.lastSeq}` }],
-      });
+      throw new ProblemException(
+        422,
+        'No such message',
+        `The conversation's newest message is ${conversation.lastSeq}; upTo cannot be beyond it.`,
+        {
+          type: ProblemType.businessRule,
+          errors: [{ field: 'upTo', message: `must be at most ${conversation.lastSeq}` }],
+        },
+      );
     }
     const advanced = upTo > member.lastReadSeq ? await this.members.advanceRead(user, id, upTo) : null;
     const lastReadSeq = advanced?.lastReadSeq ?? (await this.membership(user, id)).lastReadSeq;
-    if (advanced) await this.channels.publish(id, { k: 'r', r: { userId: user.id, lastReadSeq, at: new Date().toISOString() } });
-    return { conversationId: id, userId: user.id, lastReadSeq, unreadCount: await this.messages.countUnread(id, user.id, lastReadSeq) };
+    if (advanced)
+      await this.channels.publish(id, { k: 'r', r: { userId: user.id, lastReadSeq, at: new Date().toISOString() } });
+    return {
+      conversationId: id,
+      userId: user.id,
+      lastReadSeq,
+      unreadCount: await this.messages.countUnread(id, user.id, lastReadSeq),
+    };
   }
 
   /**
@@ -92,9 +130,16 @@ export class MessagingService {
    * either, after the newest message. Decided before the response starts, so a message stored once the
    * client has its 200 is always delivered.
    */
-  async streamStart(user: AuthUser, id: string, lastEventId: string | undefined, after: number | undefined): Promise<number> {
+  async streamStart(
+    user: AuthUser,
+    id: string,
+    lastEventId: string | undefined,
+    after: number | undefined,
+  ): Promise<number> {
     if (lastEventId !== undefined && !/^\d{1,15}$/.test(lastEventId.trim())) {
-      throw ProblemException.validation([{ field: 'Last-Event-ID', message: 'must be the id (seq) of a message event' }]);
+      throw ProblemException.validation([
+        { field: 'Last-Event-ID', message: 'must be the id (seq) of a message event' },
+      ]);
     }
     const { conversation } = await this.access(user, id);
     const requested = lastEventId !== undefined ? Number(lastEventId.trim()) : after;

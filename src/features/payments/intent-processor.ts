@@ -45,9 +45,19 @@ export class IntentProcessor {
       await this.sync.applyIntent(ref, intent, source);
     } catch (err) {
       if (err instanceof StripeCardDeclined) {
-        await this.sync.fail(ref, { code: err.declineCode ?? err.code ?? 'card_declined', message: err.message }, err.intent, 'intent-declined');
+        await this.sync.fail(
+          ref,
+          { code: err.declineCode ?? err.code ?? 'card_declined', message: err.message },
+          err.intent,
+          'intent-declined',
+        );
       } else if (err instanceof StripeRejected && err.isInvalidRequest) {
-        await this.sync.fail(ref, { code: err.code ?? 'invalid_request', message: err.message }, undefined, 'intent-rejected');
+        await this.sync.fail(
+          ref,
+          { code: err.code ?? 'invalid_request', message: err.message },
+          undefined,
+          'intent-rejected',
+        );
       } else {
         throw err;
       }
@@ -59,12 +69,18 @@ export class IntentProcessor {
     const payment = await this.load(ref);
     if (!isOpen(payment.status)) return;
     if (payment.stripePaymentIntentId) {
-      await this.sync.applyIntent(ref, await this.gateway.retrieveIntent(payment.stripePaymentIntentId), 'reconciliation');
+      await this.sync.applyIntent(
+        ref,
+        await this.gateway.retrieveIntent(payment.stripePaymentIntentId),
+        'reconciliation',
+      );
     } else if (Date.now() - (payment.createdAt?.getTime() ?? 0) < KEY_LIFETIME_MS) {
       // The create never got through (its deliveries were dead-lettered): try again under the same key.
       await this.createIntent(ref, 'reconciliation');
     } else {
-      this.logger.error(`payment ${ref.paymentId} has had no PaymentIntent for over 23 hours; check it in the Stripe Dashboard`);
+      this.logger.error(
+        `payment ${ref.paymentId} has had no PaymentIntent for over 23 hours; check it in the Stripe Dashboard`,
+      );
     }
   }
 

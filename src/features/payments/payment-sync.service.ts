@@ -4,11 +4,7 @@ import { TransactionRunner } from '../../platform/database/index.js';
 import { EventPublisher } from '../../platform/events/index.js';
 import type { Owner } from '../../platform/http/index.js';
 import { canMove, isOpen, statusesBefore, statusOfIntent, type PaymentStatus } from './payment-status.js';
-import {
-  PaymentsEvents,
-  type PaymentFailedPayload,
-  type PaymentSucceededPayload,
-} from './payments.events.js';
+import { PaymentsEvents, type PaymentFailedPayload, type PaymentSucceededPayload } from './payments.events.js';
 import { PaymentsRepository, type Payment, type PaymentDoc, type PaymentFailure } from './payments.repository.js';
 import type { IntentSnapshot } from './stripe/stripe.snapshots.js';
 
@@ -45,7 +41,12 @@ export class PaymentSync {
   }
 
   /** Fails the payment for a reason Stripe gave without (or besides) an intent: a decline, a refusal. */
-  fail(ref: PaymentRef, failure: PaymentFailure, intent: IntentSnapshot | undefined, source: string): Promise<PaymentDoc | null> {
+  fail(
+    ref: PaymentRef,
+    failure: PaymentFailure,
+    intent: IntentSnapshot | undefined,
+    source: string,
+  ): Promise<PaymentDoc | null> {
     return this.apply(ref, 'failed', { intent, failure }, source);
   }
 
@@ -69,14 +70,26 @@ export class PaymentSync {
         return Object.keys(set).length > 0 ? this.payments.noteIntent(owner, ref.paymentId, set, session) : payment;
       }
       if (facts.failure && (target === 'failed' || target === 'canceled')) set.failure = facts.failure;
-      const moved = await this.payments.transition(owner, ref.paymentId, statusesBefore(target), { status: target, at: new Date(), source }, set, session);
+      const moved = await this.payments.transition(
+        owner,
+        ref.paymentId,
+        statusesBefore(target),
+        { status: target, at: new Date(), source },
+        set,
+        session,
+      );
       if (moved) await this.announce(payment.status, moved, session);
       return moved;
     });
   }
 
   private async announce(from: PaymentStatus, payment: PaymentDoc, session: ClientSession): Promise<void> {
-    const base = { paymentId: String(payment._id), ownerId: payment.ownerId, amount: payment.amount, currency: payment.currency };
+    const base = {
+      paymentId: String(payment._id),
+      ownerId: payment.ownerId,
+      amount: payment.amount,
+      currency: payment.currency,
+    };
     if (payment.status === 'succeeded') {
       await this.publisher.publish<PaymentSucceededPayload, string>(session, {
         type: PaymentsEvents.succeeded,

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { ClientSession, Model, QueryFilter, UpdateQuery } from 'mongoose';
-import { OwnedRepository, type NewOwned, type OwnedDocument, type OwnedFilter, type Owner } from '../../platform/http/index.js';
+import {
+  OwnedRepository,
+  type NewOwned,
+  type OwnedDocument,
+  type OwnedFilter,
+  type Owner,
+} from '../../platform/http/index.js';
 import { OPEN_STATUSES, type PaymentStatus } from './payment-status.js';
 import { PAYMENT_MODEL, type Payment, type PaymentTransition } from './schemas/payment.schema.js';
 
@@ -38,7 +44,11 @@ export class PaymentsRepository extends OwnedRepository<Payment> {
 
   /** The payment as this transaction sees it. */
   read(owner: Owner, id: string, session: ClientSession): Promise<PaymentDoc | null> {
-    return this.payments.findOne(this.scope(owner, { _id: id })).session(session).lean<PaymentDoc>().exec();
+    return this.payments
+      .findOne(this.scope(owner, { _id: id }))
+      .session(session)
+      .lean<PaymentDoc>()
+      .exec();
   }
 
   /**
@@ -53,7 +63,10 @@ export class PaymentsRepository extends OwnedRepository<Payment> {
     set: Partial<Payment>,
     session: ClientSession,
   ): Promise<PaymentDoc | null> {
-    const update: UpdateQuery<Payment> = { $set: { ...set, status: to.status, checkedAt: to.at }, $push: { history: to } };
+    const update: UpdateQuery<Payment> = {
+      $set: { ...set, status: to.status, checkedAt: to.at },
+      $push: { history: to },
+    };
     return this.update(owner, { _id: id, status: { $in: from } }, update, session);
   }
 
@@ -65,11 +78,22 @@ export class PaymentsRepository extends OwnedRepository<Payment> {
   /** Reserves `amount` for a refund if the payment succeeded and that much is still refundable. */
   reserveRefund(owner: Owner, id: string, amount: number, session: ClientSession): Promise<PaymentDoc | null> {
     const fits = { $lte: [{ $add: ['$amountRefunded', '$amountRefunding', amount] }, '$amount'] };
-    return this.update(owner, { _id: id, status: 'succeeded', $expr: fits }, { $inc: { amountRefunding: amount } }, session);
+    return this.update(
+      owner,
+      { _id: id, status: 'succeeded', $expr: fits },
+      { $inc: { amountRefunding: amount } },
+      session,
+    );
   }
 
   /** Moves `amount` out of the reservation: into amountRefunded when the refund succeeded. */
-  settleRefund(owner: Owner, id: string, amount: number, succeeded: boolean, session: ClientSession): Promise<PaymentDoc | null> {
+  settleRefund(
+    owner: Owner,
+    id: string,
+    amount: number,
+    succeeded: boolean,
+    session: ClientSession,
+  ): Promise<PaymentDoc | null> {
     const inc = succeeded ? { amountRefunding: -amount, amountRefunded: amount } : { amountRefunding: -amount };
     return this.update(owner, { _id: id }, { $inc: inc }, session);
   }
@@ -79,7 +103,12 @@ export class PaymentsRepository extends OwnedRepository<Payment> {
     return this.update(owner, { _id: id }, { $inc: { amountRefunded: amount } }, session);
   }
 
-  private update(owner: Owner, filter: OwnedFilter<Payment>, update: UpdateQuery<Payment>, session: ClientSession): Promise<PaymentDoc | null> {
+  private update(
+    owner: Owner,
+    filter: OwnedFilter<Payment>,
+    update: UpdateQuery<Payment>,
+    session: ClientSession,
+  ): Promise<PaymentDoc | null> {
     return this.payments
       .findOneAndUpdate(this.scope(owner, filter), update, { returnDocument: 'after', session })
       .lean<PaymentDoc>()
@@ -96,7 +125,10 @@ export class PaymentsSystemRepository {
   constructor(@InjectModel(PAYMENT_MODEL) private readonly payments: Model<Payment>) {}
 
   /** The owner of a payment, found by our id or by its PaymentIntent id. */
-  async ownerOf(ref: { paymentId?: string; intentId?: string }): Promise<{ paymentId: string; ownerId: string } | null> {
+  async ownerOf(ref: {
+    paymentId?: string;
+    intentId?: string;
+  }): Promise<{ paymentId: string; ownerId: string } | null> {
     const filters: QueryFilter<Payment>[] = [];
     if (ref.paymentId && /^[0-9a-f]{24}$/.test(ref.paymentId)) filters.push({ _id: ref.paymentId });
     if (ref.intentId) filters.push({ stripePaymentIntentId: ref.intentId });

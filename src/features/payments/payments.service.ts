@@ -74,9 +74,14 @@ export class PaymentsService {
     return this.tx.run(async (session) => {
       const payment = await this.payments.read(user, paymentId, session);
       if (!payment) throw ProblemException.notFound(`No payment ${paymentId}.`);
-      const refundable = payment.status === 'succeeded' ? payment.amount - payment.amountRefunded - payment.amountRefunding : 0;
+      const refundable =
+        payment.status === 'succeeded' ? payment.amount - payment.amountRefunded - payment.amountRefunding : 0;
       const amount = dto.amount ?? refundable;
-      if (refundable <= 0 || amount > refundable || !(await this.payments.reserveRefund(user, paymentId, amount, session))) {
+      if (
+        refundable <= 0 ||
+        amount > refundable ||
+        !(await this.payments.reserveRefund(user, paymentId, amount, session))
+      ) {
         throw ProblemException.businessRule(
           'Refund exceeds the refundable amount',
           payment.status === 'succeeded' || payment.status === 'refunded'

@@ -23,8 +23,12 @@ export class RefundProcessor {
   /** Asks Stripe for the refund (idempotently) and applies the answer. */
   async refund(ref: PaymentRef, refundId: string, source = 'refund-created'): Promise<void> {
     const owner = { id: ref.ownerId };
-    const [refund, payment] = await Promise.all([this.refunds.findById(owner, refundId), this.payments.findById(owner, ref.paymentId)]);
-    if (!refund || !payment?.stripePaymentIntentId) throw new PermanentError(`refund ${refundId} of payment ${ref.paymentId} cannot be made`);
+    const [refund, payment] = await Promise.all([
+      this.refunds.findById(owner, refundId),
+      this.payments.findById(owner, ref.paymentId),
+    ]);
+    if (!refund || !payment?.stripePaymentIntentId)
+      throw new PermanentError(`refund ${refundId} of payment ${ref.paymentId} cannot be made`);
     if (refund.status !== 'requested') return;
     try {
       const made = await this.gateway.createRefund(
@@ -53,6 +57,7 @@ export class RefundProcessor {
     const refund = await this.refunds.findById({ id: ref.ownerId }, refundId);
     if (!refund) return;
     if (refund.status === 'requested') await this.refund(ref, refundId, 'reconciliation');
-    else if (refund.status === 'pending' || refund.status === 'requires_action') await this.syncAll(ref, 'reconciliation');
+    else if (refund.status === 'pending' || refund.status === 'requires_action')
+      await this.syncAll(ref, 'reconciliation');
   }
 }

@@ -10,7 +10,14 @@ import { RefundsRepository, type RefundDoc } from './refunds.repository.js';
 import type { RefundStatus } from './refund-status.js';
 import type { RefundSnapshot } from './stripe/stripe.snapshots.js';
 
-const RANK: Record<RefundStatus, number> = { requested: 0, pending: 1, requires_action: 1, succeeded: 2, failed: 2, canceled: 2 };
+const RANK: Record<RefundStatus, number> = {
+  requested: 0,
+  pending: 1,
+  requires_action: 1,
+  succeeded: 2,
+  failed: 2,
+  canceled: 2,
+};
 
 function statusOf(refund: RefundSnapshot): RefundStatus {
   return refund.status in RANK && refund.status !== 'requested' ? (refund.status as RefundStatus) : 'pending';
@@ -65,7 +72,9 @@ export class RefundSync {
   ): Promise<RefundDoc> {
     if (RANK[target] < RANK[refund.status] || (target === refund.status && refund.stripeRefundId)) return refund;
     // Guarded on the earlier states, so that of two concurrent reports only one moves the refund.
-    const from = (Object.keys(RANK) as RefundStatus[]).filter((s) => RANK[s] < 2 && s !== target && RANK[s] <= RANK[target]);
+    const from = (Object.keys(RANK) as RefundStatus[]).filter(
+      (s) => RANK[s] < 2 && s !== target && RANK[s] <= RANK[target],
+    );
     const moved = await this.refunds.transition(owner, String(refund._id), from, { ...set, status: target }, session);
     if (!moved) return refund;
     if (RANK[target] === 2) await this.settle(owner, moved, target === 'succeeded', source, session);
@@ -73,7 +82,12 @@ export class RefundSync {
   }
 
   /** A refund made outside keel (the Dashboard): recorded so the payment's refunded amount stays right. */
-  private async recordExternal(owner: Owner, ref: PaymentRef, snapshot: RefundSnapshot, session: ClientSession): Promise<RefundDoc | null> {
+  private async recordExternal(
+    owner: Owner,
+    ref: PaymentRef,
+    snapshot: RefundSnapshot,
+    session: ClientSession,
+  ): Promise<RefundDoc | null> {
     const payment = await this.payments.read(owner, ref.paymentId, session);
     if (!payment) {
       this.logger.warn(`refund ${snapshot.id}: payment ${ref.paymentId} not found`);
@@ -95,7 +109,13 @@ export class RefundSync {
     );
   }
 
-  private async settle(owner: Owner, refund: RefundDoc, succeeded: boolean, source: string, session: ClientSession): Promise<void> {
+  private async settle(
+    owner: Owner,
+    refund: RefundDoc,
+    succeeded: boolean,
+    source: string,
+    session: ClientSession,
+  ): Promise<void> {
     const paymentId = refund.paymentId;
     const payment =
       refund.origin === 'keel'
@@ -106,7 +126,14 @@ export class RefundSync {
     if (!payment || !succeeded) return;
     const fullyRefunded = payment.amountRefunded >= payment.amount;
     if (fullyRefunded) {
-      await this.payments.transition(owner, paymentId, ['succeeded'], { status: 'refunded', at: new Date(), source }, {}, session);
+      await this.payments.transition(
+        owner,
+        paymentId,
+        ['succeeded'],
+        { status: 'refunded', at: new Date(), source },
+        {},
+        session,
+      );
     }
     await this.publisher.publish<PaymentRefundedPayload, string>(session, {
       type: PaymentsEvents.refunded,

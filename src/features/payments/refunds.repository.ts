@@ -15,7 +15,11 @@ export class RefundsRepository extends OwnedRepository<Refund> {
   }
 
   read(owner: Owner, id: string, session: ClientSession): Promise<RefundDoc | null> {
-    return this.refunds.findOne(this.scope(owner, { _id: id })).session(session).lean<RefundDoc>().exec();
+    return this.refunds
+      .findOne(this.scope(owner, { _id: id }))
+      .session(session)
+      .lean<RefundDoc>()
+      .exec();
   }
 
   readByStripeId(owner: Owner, stripeRefundId: string, session: ClientSession): Promise<RefundDoc | null> {
@@ -27,7 +31,13 @@ export class RefundsRepository extends OwnedRepository<Refund> {
   }
 
   /** Applies Stripe's view if the refund is still in one of `from`; null when the guard did not hold. */
-  transition(owner: Owner, id: string, from: RefundStatus[], set: Partial<Refund>, session: ClientSession): Promise<RefundDoc | null> {
+  transition(
+    owner: Owner,
+    id: string,
+    from: RefundStatus[],
+    set: Partial<Refund>,
+    session: ClientSession,
+  ): Promise<RefundDoc | null> {
     return this.refunds
       .findOneAndUpdate(
         this.scope(owner, { _id: id, status: { $in: from } }),
@@ -44,18 +54,31 @@ export class RefundsRepository extends OwnedRepository<Refund> {
 export class RefundsSystemRepository {
   constructor(@InjectModel(REFUND_MODEL) private readonly refunds: Model<Refund>) {}
 
-  async stale(before: Date, limit: number): Promise<Array<{ refundId: string; paymentId: string; ownerId: string; checkedAt: Date }>> {
+  async stale(
+    before: Date,
+    limit: number,
+  ): Promise<Array<{ refundId: string; paymentId: string; ownerId: string; checkedAt: Date }>> {
     const docs = await this.refunds
-      .find({ status: { $in: ['requested', 'pending', 'requires_action'] }, checkedAt: { $lt: before } }, { ownerId: 1, paymentId: 1, checkedAt: 1 })
+      .find(
+        { status: { $in: ['requested', 'pending', 'requires_action'] }, checkedAt: { $lt: before } },
+        { ownerId: 1, paymentId: 1, checkedAt: 1 },
+      )
       .sort({ checkedAt: 1 })
       .limit(limit)
       .lean()
       .exec();
-    return docs.map((d) => ({ refundId: String(d._id), paymentId: d.paymentId, ownerId: d.ownerId, checkedAt: d.checkedAt }));
+    return docs.map((d) => ({
+      refundId: String(d._id),
+      paymentId: d.paymentId,
+      ownerId: d.ownerId,
+      checkedAt: d.checkedAt,
+    }));
   }
 
   async claim(refundId: string, seenCheckedAt: Date, now: Date, session: ClientSession): Promise<boolean> {
-    const res = await this.refunds.updateOne({ _id: refundId, checkedAt: seenCheckedAt }, { $set: { checkedAt: now } }, { session }).exec();
+    const res = await this.refunds
+      .updateOne({ _id: refundId, checkedAt: seenCheckedAt }, { $set: { checkedAt: now } }, { session })
+      .exec();
     return res.modifiedCount === 1;
   }
 }

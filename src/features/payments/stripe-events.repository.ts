@@ -22,6 +22,8 @@ export class StripeEventsRepository {
   }
 
   async markProcessed(id: string): Promise<void> {
-    await this.events.updateOne({ _id: id, processedAt: { $exists: false } }, { $set: { processedAt: new Date() } }).exec();
+    await this.events
+      .updateOne({ _id: id, processedAt: { $exists: false } }, { $set: { processedAt: new Date() } })
+      .exec();
   }
 }

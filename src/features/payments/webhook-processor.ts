@@ -42,7 +42,9 @@ export class WebhookProcessor {
       const intentId = intentIdOfEventObject(object);
       const ref = await this.payments.ownerOf({ paymentId: object.metadata?.[PAYMENT_ID_KEY], intentId });
       if (!ref || !intentId) {
-        this.logger.log(`${record.type} ${stripeEventId} is about no keel payment (PaymentIntent ${intentId ?? 'none'}): ignored`);
+        this.logger.log(
+          `${record.type} ${stripeEventId} is about no keel payment (PaymentIntent ${intentId ?? 'none'}): ignored`,
+        );
       } else if (record.type === 'charge.refunded') {
         await this.refunds.syncAll(ref, source);
       } else {

@@ -51,8 +51,6 @@ export class BullBoard implements OnApplicationBootstrap {
       },
       { prefix: BOARD_PATH },
     );
-    this.logger.log(
-      `Bull Board at ${BOARD_PATH} over ${queues.length} queue(s)`,
-    );
+    this.logger.log(`Bull Board at ${BOARD_PATH} over ${queues.length} queue(s)`);
   }
 }

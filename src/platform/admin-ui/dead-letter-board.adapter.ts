@@ -56,7 +56,17 @@ export class DeadLetterBoardAdapter extends BaseAdapter {
 
   async getJobCounts(): Promise<JobCounts> {
     const failed = await this.store.count({ status: 'dead' });
-    return { latest: 0, active: 0, waiting: 0, 'waiting-children': 0, prioritized: 0, completed: 0, failed, delayed: 0, paused: 0 };
+    return {
+      latest: 0,
+      active: 0,
+      waiting: 0,
+      'waiting-children': 0,
+      prioritized: 0,
+      completed: 0,
+      failed,
+      delayed: 0,
+      paused: 0,
+    };
   }
 
   async getJobs(statuses: JobStatus[], start = 0, end = 9): Promise<QueueJob[]> {

@@ -22,15 +22,10 @@ const participants = new AsyncLocalStorage<CommitParticipant>();
  * as a MongoNetworkError (answered 503, and an Idempotency-Key retry is safe) rather than a bug (500).
  */
 function commitOutcomeUnknown(err: unknown): unknown {
-  if (
-    !(err instanceof TypeError) ||
-    !/hasErrorLabel is not a function/.test(err.message)
-  )
-    return err;
-  const wrapped = new Error(
-    'the connection to MongoDB was lost during the transaction; its outcome is unknown',
-    { cause: err },
-  );
+  if (!(err instanceof TypeError) || !/hasErrorLabel is not a function/.test(err.message)) return err;
+  const wrapped = new Error('the connection to MongoDB was lost during the transaction; its outcome is unknown', {
+    cause: err,
+  });
   wrapped.name = 'MongoNetworkError';
   return wrapped;
 }

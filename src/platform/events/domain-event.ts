@@ -23,8 +23,7 @@ export interface EventDraft<P = unknown, T extends string = string> {
   version?: number;
 }
 
-export const EVENT_TYPE_PATTERN =
-  /^[a-z][a-z0-9-]*\.[a-z][a-zA-Z0-9-]*\.[a-z][a-zA-Z0-9-]*$/;
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-zA-Z0-9-]*\.[a-z][a-zA-Z0-9-]*$/;
 export const SUBSCRIBER_NAME_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/;
 
 export function newEventId(): string {
@@ -36,9 +35,7 @@ export function deliveryKey(eventId: string, subscriber: string): string {
   return `${eventId}@${subscriber}`;
 }
 
-export function parseDeliveryKey(
-  key: string,
-): { eventId: string; subscriber: string } | undefined {
+export function parseDeliveryKey(key: string): { eventId: string; subscriber: string } | undefined {
   const at = key.indexOf('@');
   if (at <= 0 || at === key.length - 1) return undefined;
   return { eventId: key.slice(0, at), subscriber: key.slice(at + 1) };
@@ -46,9 +43,7 @@ export function parseDeliveryKey(
 
 /** Events travel as JSON through Redis: dates come back as strings. */
 export function reviveEvent<P>(
-  raw:
-    | DomainEvent<P>
-    | (Omit<DomainEvent<P>, 'occurredAt'> & { occurredAt: string }),
+  raw: DomainEvent<P> | (Omit<DomainEvent<P>, 'occurredAt'> & { occurredAt: string }),
 ): DomainEvent<P> {
   return { ...raw, occurredAt: new Date(raw.occurredAt) };
 }

@@ -17,10 +17,7 @@ export class OutsideTransactionError extends Error {
 }
 
 export function isPermanent(err: unknown): boolean {
-  return (
-    err instanceof PermanentError ||
-    (err instanceof Error && err.name === 'UnrecoverableError')
-  );
+  return err instanceof PermanentError || (err instanceof Error && err.name === 'UnrecoverableError');
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventWorkers } from './consume/event-workers.js';
 import { EventsSettings } from './events.settings.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
@@ -15,9 +10,7 @@ import { OutboxSweep } from './outbox/outbox-sweep.js';
  * same sequence for a SIGTERM drain coordinator; calling it twice is harmless.
  */
 @Injectable()
-export class EventBusLifecycle
-  implements OnApplicationBootstrap, BeforeApplicationShutdown
-{
+export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventBus');
   private draining?: Promise<void>;
 
@@ -34,23 +27,15 @@ export class EventBusLifecycle
     this.sweep.start();
   }
 
-  drain(
-    timeoutMs = this.settings.config.EVENTS_DRAIN_TIMEOUT_MS,
-  ): Promise<void> {
+  drain(timeoutMs = this.settings.config.EVENTS_DRAIN_TIMEOUT_MS): Promise<void> {
     this.draining ??= (async () => {
       const deadline = Date.now() + timeoutMs;
       await this.sweep.stop();
-      const clean = await this.workers.close(
-        Math.max(0, deadline - Date.now()),
-      );
+      const clean = await this.workers.close(Math.max(0, deadline - Date.now()));
       if (!clean)
-        this.logger.warn(
-          `active handlers did not finish within ${timeoutMs} ms: aborted, they will be redelivered`,
-        );
+        this.logger.warn(`active handlers did not finish within ${timeoutMs} ms: aborted, they will be redelivered`);
       if (!(await this.relay.drain(Math.max(100, deadline - Date.now())))) {
-        this.logger.warn(
-          'fast-path publishes still pending at shutdown: the sweep will publish them',
-        );
+        this.logger.warn('fast-path publishes still pending at shutdown: the sweep will publish them');
       }
     })();
     return this.draining;

@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  DeadLetterStore,
-  type DeadLetterFilter,
-} from './dead-letters/dead-letter.store.js';
+import { DeadLetterStore, type DeadLetterFilter } from './dead-letters/dead-letter.store.js';
 import { EventBusSignals } from './event-bus.signals.js';
 import { OutboxStore } from './outbox/outbox.store.js';
 import { EventQueues } from './queues/event-queues.js';
@@ -37,17 +34,7 @@ export class EventBusStats {
       this.queues
         .all()
         .map(
-          async (q) =>
-            [
-              q.name,
-              await q.getJobCounts(
-                'waiting',
-                'active',
-                'delayed',
-                'failed',
-                'completed',
-              ),
-            ] as const,
+          async (q) => [q.name, await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed')] as const,
         ),
     );
     return Object.fromEntries(entries);

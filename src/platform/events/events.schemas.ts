@@ -95,9 +95,7 @@ export const DeadLetterSchema = new Schema<DeadLetterRecord>(
     event: Schema.Types.Mixed,
     attempts: Number,
     lastError: String,
-    errorHistory: [
-      { _id: false, attempt: Number, message: String, stack: String, at: Date },
-    ],
+    errorHistory: [{ _id: false, attempt: Number, message: String, stack: String, at: Date }],
     status: { type: String, enum: ['dead', 'replayed'] },
     replays: { type: Number, default: 0 },
     firstFailedAt: Date,

@@ -25,17 +25,14 @@ export class EventsSettings {
 function parseOverrides(raw: string | undefined): Record<string, number> {
   if (!raw) return {};
   const fail = (why: string) =>
-    new BootError(
-      `EVENTS_CONCURRENCY_OVERRIDES ${why}; expected e.g. {"messaging.notifications":8}`,
-    );
+    new BootError(`EVENTS_CONCURRENCY_OVERRIDES ${why}; expected e.g. {"messaging.notifications":8}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
     throw fail('is not valid JSON');
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw fail('must be a JSON object');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw fail('must be a JSON object');
   for (const [name, value] of Object.entries(parsed)) {
     if (!Number.isInteger(value) || (value as number) < 1)
       throw fail(`has a bad value for "${name}" (a positive integer)`);

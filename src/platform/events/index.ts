@@ -1,14 +1,6 @@
 export { EventsModule } from './events.module.js';
-export {
-  type DomainEvent,
-  type EventDraft,
-  deliveryKey,
-} from './domain-event.js';
-export {
-  PermanentError,
-  EventValidationError,
-  OutsideTransactionError,
-} from './errors.js';
+export { type DomainEvent, type EventDraft, deliveryKey } from './domain-event.js';
+export { PermanentError, EventValidationError, OutsideTransactionError } from './errors.js';
 export { EventPublisher } from './outbox/event-publisher.js';
 export { OutboxRelay } from './outbox/outbox-relay.js';
 export { OutboxSweep } from './outbox/outbox-sweep.js';

@@ -41,8 +41,7 @@ export class DependencyIndicators {
     const { status: _down, ...details } = result.redis;
     return this.indicators.check('redis').degraded({
       ...details,
-      impact:
-        'requests are accepted and their events wait in the outbox until Redis is back',
+      impact: 'requests are accepted and their events wait in the outbox until Redis is back',
     });
   }
 }

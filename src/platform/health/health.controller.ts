@@ -1,16 +1,7 @@
-import {
-  Controller,
-  Get,
-  Res,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import {
-  HealthCheck,
-  HealthCheckService,
-  type HealthCheckResult,
-} from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { AppConfig, roleRuns } from '../../config/index.js';
 import { Public } from '../http/index.js';
@@ -45,9 +36,7 @@ export class HealthController {
    */
   @Get('ready')
   @HealthCheck()
-  async ready(
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([
         () => this.drain.check(),

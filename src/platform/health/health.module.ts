@@ -7,9 +7,7 @@ import { ReadinessLogger } from './readiness.logger.js';
 import { WorkersIndicator } from './workers.indicator.js';
 
 @Module({
-  imports: [
-    TerminusModule.forRoot({ errorLogStyle: 'json', logger: ReadinessLogger }),
-  ],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: ReadinessLogger })],
   controllers: [HealthController],
   providers: [DependencyIndicators, DrainIndicator, WorkersIndicator],
 })

@@ -1,9 +1,4 @@
-import {
-  ConsoleLogger,
-  Injectable,
-  Logger,
-  type LoggerService,
-} from '@nestjs/common';
+import { ConsoleLogger, Injectable, Logger, type LoggerService } from '@nestjs/common';
 import { DrainState } from '../lifecycle/index.js';
 
 const EVERY_MS = 30_000;
@@ -29,14 +24,9 @@ export class ReadinessLogger extends ConsoleLogger implements LoggerService {
       this.suppressed++;
       return;
     }
-    const more =
-      this.suppressed > 0
-        ? ` (${this.suppressed} more failed checks since the last warning)`
-        : '';
+    const more = this.suppressed > 0 ? ` (${this.suppressed} more failed checks since the last warning)` : '';
     this.lastAt = now;
     this.suppressed = 0;
-    this.out.warn(
-      `${typeof message === 'string' ? message : JSON.stringify(message)}${more}`,
-    );
+    this.out.warn(`${typeof message === 'string' ? message : JSON.stringify(message)}${more}`);
   }
 }

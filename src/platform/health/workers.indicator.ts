@@ -28,8 +28,6 @@ export class WorkersIndicator {
     const stopped = all.filter((w) => !w.isRunning()).map((w) => w.name);
     if (stopped.length === 0) return session.up({ running: all.length });
     const details = { running: all.length - stopped.length, stopped };
-    return roleRuns(this.config.APP_ROLE).http
-      ? session.degraded(details)
-      : session.down(details);
+    return roleRuns(this.config.APP_ROLE).http ? session.degraded(details) : session.down(details);
   }
 }

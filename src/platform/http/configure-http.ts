@@ -50,10 +50,7 @@ export function httpServerOptions(config: AppConfig): FastifyServerOptions {
 }
 
 /** Node's clientError (the request could not be parsed): a problem+json answer, then the socket closes. */
-function answerClientError(
-  err: Error & { code?: string },
-  socket: Socket,
-): void {
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, detail] =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
@@ -79,9 +76,7 @@ function answerClientError(
 }
 
 /** Comma-separated CORS_ORIGINS: unset means no cross-origin access, `*` any origin. */
-export function corsOrigins(
-  value: string | undefined,
-): string[] | true | undefined {
+export function corsOrigins(value: string | undefined): string[] | true | undefined {
   const list = (value ?? '')
     .split(',')
     .map((o) => o.trim())
@@ -96,26 +91,19 @@ export function corsOrigins(
  */
 function rejectNonJsonBodies(app: NestFastifyApplication): void {
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
-  app.useBodyParser(
-    'application/x-www-form-urlencoded',
-    {},
-    (_req, _body, done) => {
-      done(
-        Object.assign(new Error('Unsupported Media Type'), {
-          statusCode: 415,
-          code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
-        }),
-        undefined,
-      );
-    },
-  );
+  app.useBodyParser('application/x-www-form-urlencoded', {}, (_req, _body, done) => {
+    done(
+      Object.assign(new Error('Unsupported Media Type'), {
+        statusCode: 415,
+        code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      }),
+      undefined,
+    );
+  });
 }
 
 /** App-level parts of the HTTP edge that live on the Fastify instance rather than in Nest's DI. */
-export async function configureHttpEdge(
-  app: NestFastifyApplication,
-  config: AppConfig,
-): Promise<void> {
+export async function configureHttpEdge(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   // After NestFactory.create, so after middie: the pino-http context is captured with ours.
   registerRequestContext(app.getHttpAdapter().getInstance());
   registerBodyDepthLimit(app.getHttpAdapter().getInstance());

@@ -8,10 +8,7 @@ import { AuthGuard } from './auth/auth.guard.js';
 import { resolveAuthSettings } from './auth/auth-settings.js';
 import { TokenVerifier } from './auth/token-verifier.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
-import {
-  IDEMPOTENCY_MODEL,
-  IdempotencySchema,
-} from './idempotency/idempotency.schema.js';
+import { IDEMPOTENCY_MODEL, IdempotencySchema } from './idempotency/idempotency.schema.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 import { ProblemFilter } from './problem/problem.filter.js';
 import { createValidationPipe } from './problem/validation.js';
@@ -34,9 +31,7 @@ export class HttpEdgeModule {
           inject: [AppConfig, RedisConnections],
           useFactory: throttlingOptions,
         }),
-        MongooseModule.forFeature([
-          { name: IDEMPOTENCY_MODEL, schema: IdempotencySchema },
-        ]),
+        MongooseModule.forFeature([{ name: IDEMPOTENCY_MODEL, schema: IdempotencySchema }]),
       ],
       providers: [
         {

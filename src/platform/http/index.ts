@@ -1,24 +1,11 @@
 export { HttpEdgeModule } from './http-edge.module.js';
-export {
-  configureHttpEdge,
-  httpServerOptions,
-  corsOrigins,
-} from './configure-http.js';
+export { configureHttpEdge, httpServerOptions, corsOrigins } from './configure-http.js';
 export type { AuthUser } from './auth/auth-user.js';
 export { Public, CurrentUser } from './auth/auth.decorators.js';
 export { TokenVerifier } from './auth/token-verifier.js';
 export { adminOnRequestHook } from './auth/admin-hook.js';
-export {
-  resolveAuthSettings,
-  DEV_AUTH,
-  type AuthSettings,
-} from './auth/auth-settings.js';
-export {
-  ProblemException,
-  ProblemType,
-  type ProblemDetails,
-  type FieldError,
-} from './problem/problem.js';
+export { resolveAuthSettings, DEV_AUTH, type AuthSettings } from './auth/auth-settings.js';
+export { ProblemException, ProblemType, type ProblemDetails, type FieldError } from './problem/problem.js';
 export { PROBLEM_JSON } from './problem/problem.filter.js';
 export { isMongoUnavailable } from './problem/mongo-errors.js';
 export {

@@ -31,16 +31,12 @@ export class HttpConnections implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const server = this.adapterHost.httpAdapter?.getHttpServer() as
-      Server | undefined;
-    server?.prependListener(
-      'request',
-      (_req: IncomingMessage, res: ServerResponse) => {
-        this.open.add(res);
-        res.once('close', () => this.open.delete(res));
-        if (this.drain.draining) res.setHeader('Connection', 'close');
-      },
-    );
+    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
+    server?.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      this.open.add(res);
+      res.once('close', () => this.open.delete(res));
+      if (this.drain.draining) res.setHeader('Connection', 'close');
+    });
   }
 
   /**

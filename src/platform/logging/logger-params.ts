@@ -5,8 +5,7 @@ import { stdTimeFunctions } from 'pino';
 import type { AppConfig } from '../../config/index.js';
 
 const QUIET = /^\/(health\/|metrics(\/|$|\?))/;
-const SECRET_PARAM =
-  /^(access_?token|token|id_token|key|api_?key|secret|password|signature|code)$/i;
+const SECRET_PARAM = /^(access_?token|token|id_token|key|api_?key|secret|password|signature|code)$/i;
 
 const SECRET_KEYS = [
   'authorization',
@@ -47,11 +46,7 @@ export function safeUrl(url: string | undefined): string {
   const [path, query] = url.split('?', 2);
   const params = query
     .split('&')
-    .map((pair) =>
-      SECRET_PARAM.test(paramName(pair))
-        ? `${pair.split('=')[0]}=[redacted]`
-        : pair,
-    );
+    .map((pair) => (SECRET_PARAM.test(paramName(pair)) ? `${pair.split('=')[0]}=[redacted]` : pair));
   return `${path}?${params.join('&')}`;
 }
 
@@ -59,9 +54,7 @@ export function safeUrl(url: string | undefined): string {
  * pino(-http) settings: JSON lines at LOG_LEVEL, each request line and every line logged while handling
  * it carrying `correlationId` (= request.id = x-request-id); no headers logged, credentials redacted.
  */
-export function loggerParams(
-  config: Pick<AppConfig, 'LOG_LEVEL' | 'APP_ROLE'>,
-): Params {
+export function loggerParams(config: Pick<AppConfig, 'LOG_LEVEL' | 'APP_ROLE'>): Params {
   return {
     // nestjs-pino's default route pattern only matches "/" under @nestjs/platform-fastify 12; this matches all.
     forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
@@ -77,33 +70,14 @@ export function loggerParams(
       autoLogging: {
         ignore: (req: IncomingMessage) => QUIET.test(req.url ?? ''),
       },
-      customLogLevel: (
-        _req: IncomingMessage,
-        res: ServerResponse,
-        err?: Error,
-      ) =>
-        err || res.statusCode >= 500
-          ? 'error'
-          : res.statusCode >= 400
-            ? 'warn'
-            : 'info',
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       // For a plain 5xx pino-http invents an Error whose stack points into itself; the real error is logged
       // where it happened (the exception filter), so keep the request line short.
-      customErrorObject: (
-        _req: IncomingMessage,
-        _res: ServerResponse,
-        err: Error,
-        val: Record<string, unknown>,
-      ) =>
-        err.message.startsWith('failed with status code')
-          ? { res: val.res, responseTime: val.responseTime }
-          : val,
+      customErrorObject: (_req: IncomingMessage, _res: ServerResponse, err: Error, val: Record<string, unknown>) =>
+        err.message.startsWith('failed with status code') ? { res: val.res, responseTime: val.responseTime } : val,
       serializers: {
-        req: (req: {
-          method?: string;
-          url?: string;
-          remoteAddress?: string;
-        }) => ({
+        req: (req: { method?: string; url?: string; remoteAddress?: string }) => ({
           method: req.method,
           url: safeUrl(req.url),
           remoteAddress: req.remoteAddress,

@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { ClusterSources } from './cluster-sources.js';
 import { ExporterLock } from './exporter-lock.js';
@@ -23,13 +18,7 @@ function timeout<T>(p: Promise<T>, ms = READ_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     p,
-    new Promise<never>(
-      (_, reject) =>
-        (timer = setTimeout(
-          () => reject(new Error(`no answer in ${ms} ms`)),
-          ms,
-        )),
-    ),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms))),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -70,9 +59,7 @@ export class ClusterGauges implements OnModuleInit, OnApplicationShutdown {
         registers: [this.registry],
         async collect() {
           this.reset();
-          await timeout(read(this)).catch((err: Error) =>
-            logger.warn(`${name}: ${err.message}`),
-          );
+          await timeout(read(this)).catch((err: Error) => logger.warn(`${name}: ${err.message}`));
         },
       });
     };
@@ -85,8 +72,7 @@ export class ClusterGauges implements OnModuleInit, OnApplicationShutdown {
         await Promise.all(
           this.catalog.all().map(async (q) => {
             const counts = await q.getJobCounts(...QUEUE_STATES);
-            for (const state of QUEUE_STATES)
-              g.set({ queue: q.name, state }, counts[state] ?? 0);
+            for (const state of QUEUE_STATES) g.set({ queue: q.name, state }, counts[state] ?? 0);
           }),
         );
       },
@@ -96,22 +82,12 @@ export class ClusterGauges implements OnModuleInit, OnApplicationShutdown {
       'Age in seconds of the oldest unpublished outbox record (0 when the outbox is empty)',
       ['outbox'],
       async (g) => {
-        if (this.sources.outboxLagSeconds)
-          g.set({ outbox: 'events' }, await this.sources.outboxLagSeconds());
+        if (this.sources.outboxLagSeconds) g.set({ outbox: 'events' }, await this.sources.outboxLagSeconds());
       },
     );
-    gauge(
-      DEAD_LETTERS,
-      'Dead letters waiting for an operator, by subscriber',
-      ['subscriber'],
-      async (g) => {
-        for (const {
-          subscriber,
-          count,
-        } of (await this.sources.deadLetters?.()) ?? [])
-          g.set({ subscriber }, count);
-      },
-    );
+    gauge(DEAD_LETTERS, 'Dead letters waiting for an operator, by subscriber', ['subscriber'], async (g) => {
+      for (const { subscriber, count } of (await this.sources.deadLetters?.()) ?? []) g.set({ subscriber }, count);
+    });
     gauge(
       CRON_LAST_SUCCESS,
       'When each cron last completed a tick, cluster-wide (unix seconds)',

@@ -1,15 +1,5 @@
-import {
-  Injectable,
-  Optional,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common';
-import {
-  EventBusStats,
-  EventQueues,
-  EventWorkers,
-  SubscriberRegistry,
-} from '../events/index.js';
+import { Injectable, Optional, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { EventBusStats, EventQueues, EventWorkers, SubscriberRegistry } from '../events/index.js';
 import { ClusterSources } from './cluster-sources.js';
 import { JobMetrics } from './job-metrics.js';
 import { QueueCatalog } from './queue-catalog.js';
@@ -35,8 +25,7 @@ export class EventBusMetrics implements OnModuleInit, OnApplicationBootstrap {
     const { queues, stats, subscribers } = this;
     if (queues) this.catalog.addSource(() => queues.all());
     if (stats) {
-      this.sources.outboxLagSeconds = async () =>
-        (await stats.outboxLag()).oldestAgeMs / 1000;
+      this.sources.outboxLagSeconds = async () => (await stats.outboxLag()).oldestAgeMs / 1000;
       this.sources.deadLetters = () =>
         Promise.all(
           (subscribers?.all() ?? []).map(async ({ name }) => ({

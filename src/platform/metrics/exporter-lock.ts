@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RedisConnections } from '../redis/index.js';
 
@@ -50,19 +45,10 @@ export class ExporterLock implements OnModuleInit, BeforeApplicationShutdown {
 
   async renew(): Promise<boolean> {
     try {
-      const won =
-        (await this.redis.client.eval(
-          ACQUIRE,
-          1,
-          this.key,
-          this.id,
-          TTL_MS,
-        )) === 1;
+      const won = (await this.redis.client.eval(ACQUIRE, 1, this.key, this.id, TTL_MS)) === 1;
       if (won !== this.holder)
         this.logger.log(
-          won
-            ? 'this replica now exports the cluster-wide gauges'
-            : 'another replica exports the cluster-wide gauges',
+          won ? 'this replica now exports the cluster-wide gauges' : 'another replica exports the cluster-wide gauges',
         );
       this.holder = won;
     } catch {
@@ -75,9 +61,7 @@ export class ExporterLock implements OnModuleInit, BeforeApplicationShutdown {
     clearInterval(this.timer);
     if (!this.holder) return;
     this.holder = false;
-    await this.redis.client
-      .eval(RELEASE, 1, this.key, this.id)
-      .catch(() => undefined);
+    await this.redis.client.eval(RELEASE, 1, this.key, this.id).catch(() => undefined);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

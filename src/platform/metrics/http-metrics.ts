@@ -1,9 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import {
-  InjectMetric,
-  makeHistogramProvider,
-} from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { FastifyInstance } from 'fastify';
 import type { Histogram } from 'prom-client';
 
@@ -29,8 +26,7 @@ export class HttpMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const fastify =
-      this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onResponse', async (request, reply) => {
       this.duration.observe(
         {

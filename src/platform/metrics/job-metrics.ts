@@ -1,10 +1,7 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { WorkerHost } from '@nestjs/bullmq';
-import {
-  InjectMetric,
-  makeHistogramProvider,
-} from '@willsoto/nestjs-prometheus';
+import { InjectMetric, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Job, Worker } from 'bullmq';
 import type { Histogram } from 'prom-client';
 
@@ -44,9 +41,7 @@ export class JobMetrics implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     for (const wrapper of this.discovery.getProviders()) {
-      const instance: unknown = wrapper.isDependencyTreeStatic()
-        ? wrapper.instance
-        : undefined;
+      const instance: unknown = wrapper.isDependencyTreeStatic() ? wrapper.instance : undefined;
       if (instance instanceof WorkerHost) {
         try {
           this.watch(instance.worker);
@@ -61,14 +56,8 @@ export class JobMetrics implements OnApplicationBootstrap {
     if (this.watched.has(worker)) return;
     this.watched.add(worker);
     worker.on('active', (job: Job) => this.observeWait(worker.name, job));
-    worker.on('completed', (job: Job) =>
-      this.observeRun(worker.name, job, 'completed'),
-    );
-    worker.on(
-      'failed',
-      (job: Job | undefined) =>
-        job && this.observeRun(worker.name, job, 'failed'),
-    );
+    worker.on('completed', (job: Job) => this.observeRun(worker.name, job, 'completed'));
+    worker.on('failed', (job: Job | undefined) => job && this.observeRun(worker.name, job, 'failed'));
   }
 
   private observeWait(queue: string, job: Job): void {
@@ -77,17 +66,10 @@ export class JobMetrics implements OnApplicationBootstrap {
     this.wait.observe({ queue }, Math.max(0, job.processedOn - ready) / 1000);
   }
 
-  private observeRun(
-    queue: string,
-    job: Job,
-    outcome: 'completed' | 'failed',
-  ): void {
+  private observeRun(queue: string, job: Job, outcome: 'completed' | 'failed'): void {
     if (!job.processedOn) return;
     // An attempt that will be retried has no finishedOn: it ended just now.
     const end = job.finishedOn ?? Date.now();
-    this.run.observe(
-      { queue, outcome },
-      Math.max(0, end - job.processedOn) / 1000,
-    );
+    this.run.observe({ queue, outcome }, Math.max(0, end - job.processedOn) / 1000);
   }
 }

@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createServer, type Server } from 'node:http';
 import { register } from 'prom-client';
 import { AppConfig } from '../../config/index.js';
@@ -14,9 +9,7 @@ import { ClusterGauges } from './cluster-gauges.js';
  * let only Prometheus reach it). It closes last, so Prometheus can scrape a replica while it drains.
  */
 @Injectable()
-export class MetricsServer
-  implements OnApplicationBootstrap, OnApplicationShutdown
-{
+export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Metrics');
   private server?: Server;
 
@@ -34,10 +27,7 @@ export class MetricsServer
         return;
       }
       Promise.all([register.metrics(), this.cluster.exposition()]).then(
-        ([own, cluster]) =>
-          res
-            .writeHead(200, { 'Content-Type': register.contentType })
-            .end(own + cluster),
+        ([own, cluster]) => res.writeHead(200, { 'Content-Type': register.contentType }).end(own + cluster),
         (err: Error) => res.writeHead(500).end(err.message),
       );
     });

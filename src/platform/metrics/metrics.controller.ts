@@ -17,9 +17,7 @@ export class MetricsController extends PrometheusController {
   }
 
   @Get()
-  override async index(
-    @Res({ passthrough: true }) response: FastifyReply,
-  ): Promise<string> {
+  override async index(@Res({ passthrough: true }) response: FastifyReply): Promise<string> {
     const own = (await super.index(response)) as string;
     return own + (await this.cluster.exposition());
   }

@@ -5,12 +5,7 @@ import { register } from 'prom-client';
 import { AppConfig } from '../../config/index.js';
 import { ClusterGauges } from './cluster-gauges.js';
 import { ClusterSources } from './cluster-sources.js';
-import {
-  CronMetrics,
-  cronContentionProvider,
-  cronRunsProvider,
-  cronTakeoversProvider,
-} from './cron-metrics.js';
+import { CronMetrics, cronContentionProvider, cronRunsProvider, cronTakeoversProvider } from './cron-metrics.js';
 import { EventBusMetrics } from './event-bus-metrics.js';
 import { ExporterLock } from './exporter-lock.js';
 import { HttpMetrics, httpDurationProvider } from './http-metrics.js';
@@ -37,9 +32,7 @@ export class MetricsModule {
           controller: NoMetricsRoute,
           // prom-client's default metrics are process-wide: collect them once even if a test boots several apps.
           defaultMetrics: {
-            enabled: !register.getSingleMetric(
-              'process_cpu_user_seconds_total',
-            ),
+            enabled: !register.getSingleMetric('process_cpu_user_seconds_total'),
           },
         }),
       ],

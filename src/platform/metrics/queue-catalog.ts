@@ -20,11 +20,9 @@ export class QueueCatalog {
 
   all(): Queue[] {
     const found = new Map<string, Queue>();
-    const add = (q: Queue) =>
-      found.set(`${q.opts.prefix ?? 'bull'}:${q.name}`, q);
+    const add = (q: Queue) => found.set(`${q.opts.prefix ?? 'bull'}:${q.name}`, q);
     for (const wrapper of this.discovery.getProviders()) {
-      if (wrapper.isDependencyTreeStatic() && wrapper.instance instanceof Queue)
-        add(wrapper.instance);
+      if (wrapper.isDependencyTreeStatic() && wrapper.instance instanceof Queue) add(wrapper.instance);
     }
     for (const source of this.sources) source().forEach(add);
     return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));

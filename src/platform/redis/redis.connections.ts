@@ -48,7 +48,12 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
 
   /** Options for BullMQ Queue/FlowProducer: commands fail at once while Redis is down. */
   bullProducer(): BullRedisOptions {
-    return { ...this.base('bull-producer'), url: this.config.REDIS_URL, enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+    return {
+      ...this.base('bull-producer'),
+      url: this.config.REDIS_URL,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    };
   }
 
   /** Options for BullMQ Worker/QueueEvents: blocking commands, retried forever. */

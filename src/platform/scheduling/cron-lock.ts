@@ -31,11 +31,7 @@ export class CronLock {
     return `${this.redis.prefix}:cron:{${name}}:${fireAt.getTime()}`;
   }
 
-  async acquire(
-    name: string,
-    fireAt: Date,
-    ttlMs: number,
-  ): Promise<LockAttempt> {
+  async acquire(name: string, fireAt: Date, ttlMs: number): Promise<LockAttempt> {
     if (this.client.status !== 'ready') return { outcome: 'unavailable' };
     try {
       return {
@@ -43,9 +39,7 @@ export class CronLock {
         lock: await this.redlock.lock(this.key(name, fireAt), ttlMs),
       };
     } catch {
-      return this.client.status === 'ready'
-        ? { outcome: 'lost' }
-        : { outcome: 'unavailable' };
+      return this.client.status === 'ready' ? { outcome: 'lost' } : { outcome: 'unavailable' };
     }
   }
 }

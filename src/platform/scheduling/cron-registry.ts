@@ -10,10 +10,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, CronTime } from 'cron';
 import { AppConfig, BootError, roleRuns } from '../../config/index.js';
 import { CronRunner, type CronDefinition } from './cron-runner.js';
-import {
-  EXCLUSIVE_CRON_META,
-  type ExclusiveCronMeta,
-} from './exclusive-cron.decorator.js';
+import { EXCLUSIVE_CRON_META, type ExclusiveCronMeta } from './exclusive-cron.decorator.js';
 import { dueFireTimes } from './fire-time.js';
 import { RunLedger } from './run-ledger.js';
 
@@ -33,9 +30,7 @@ interface Scheduled extends CronDefinition {
  * takeover scan for ticks whose runner died.
  */
 @Injectable()
-export class CronRegistry
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
-{
+export class CronRegistry implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ExclusiveCron');
   readonly definitions = new Map<string, Scheduled>();
   private scan?: NodeJS.Timeout;
@@ -56,30 +51,21 @@ export class CronRegistry
       if (!instance || !metatype || typeof instance !== 'object') continue;
       const proto = Object.getPrototypeOf(instance) as object;
       for (const method of this.scanner.getAllMethodNames(proto)) {
-        const meta = Reflect.getMetadata(EXCLUSIVE_CRON_META, proto, method) as
-          ExclusiveCronMeta | undefined;
+        const meta = Reflect.getMetadata(EXCLUSIVE_CRON_META, proto, method) as ExclusiveCronMeta | undefined;
         if (!meta) continue;
         const where = `${metatype.name}.${method}`;
         if (!NAME.test(meta.name))
-          problems.push(
-            `${where}: cron name '${meta.name}' must be lower-case words joined by dots`,
-          );
+          problems.push(`${where}: cron name '${meta.name}' must be lower-case words joined by dots`);
         if (this.definitions.has(meta.name)) {
-          problems.push(
-            `cron name '${meta.name}' is used twice (${where} and another method)`,
-          );
+          problems.push(`cron name '${meta.name}' is used twice (${where} and another method)`);
           continue;
         }
         const valid = CronTime.validateCronExpression(meta.expression);
         if (!valid.valid) {
-          problems.push(
-            `${where}: '${meta.expression}' is not a cron expression (${valid.error?.message})`,
-          );
+          problems.push(`${where}: '${meta.expression}' is not a cron expression (${valid.error?.message})`);
           continue;
         }
-        const fn = (instance as Record<string, CronDefinition['fn']>)[
-          method
-        ]!.bind(instance);
+        const fn = (instance as Record<string, CronDefinition['fn']>)[method]!.bind(instance);
         const leaseMs = meta.leaseMs ?? this.config.CRON_LEASE_MS;
         const time = new CronTime(meta.expression, meta.timeZone);
         this.definitions.set(meta.name, {
@@ -93,14 +79,11 @@ export class CronRegistry
       }
     }
     if (problems.length > 0)
-      throw new BootError(
-        `Exclusive crons are inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-      );
+      throw new BootError(`Exclusive crons are inconsistent:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 
   onApplicationBootstrap(): void {
-    if (!roleRuns(this.config.APP_ROLE).workers || this.definitions.size === 0)
-      return;
+    if (!roleRuns(this.config.APP_ROLE).workers || this.definitions.size === 0) return;
     for (const def of this.definitions.values()) {
       const job = CronJob.from({
         cronTime: def.expression,
@@ -111,13 +94,8 @@ export class CronRegistry
       this.scheduler.addCronJob(`exclusive:${def.name}`, job as CronJob);
       job.start();
     }
-    this.scan = setInterval(
-      () => void this.sweep(),
-      this.config.CRON_TAKEOVER_INTERVAL_MS,
-    );
-    this.logger.log(
-      `scheduled ${this.definitions.size} exclusive cron(s) as runner ${this.runner.runnerId}`,
-    );
+    this.scan = setInterval(() => void this.sweep(), this.config.CRON_TAKEOVER_INTERVAL_MS);
+    this.logger.log(`scheduled ${this.definitions.size} exclusive cron(s) as runner ${this.runner.runnerId}`);
   }
 
   private async fire(def: Scheduled): Promise<void> {
@@ -140,14 +118,10 @@ export class CronRegistry
       await this.runner.takeOverExpired(this.definitions);
       if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = Date.now();
-        await this.ledger.prune(
-          new Date(Date.now() - this.config.CRON_RUN_RETENTION_S * 1000),
-        );
+        await this.ledger.prune(new Date(Date.now() - this.config.CRON_RUN_RETENTION_S * 1000));
       }
     } catch (err) {
-      this.logger.warn(
-        `takeover scan failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      this.logger.warn(`takeover scan failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -22,10 +22,7 @@ export interface CronDefinition {
 export class CronRunner {
   readonly runnerId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger = new Logger('ExclusiveCron');
-  private readonly active = new Map<
-    string,
-    { ctl: AbortController; done: Promise<void> }
-  >();
+  private readonly active = new Map<string, { ctl: AbortController; done: Promise<void> }>();
   private stopping = false;
 
   constructor(
@@ -39,17 +36,11 @@ export class CronRunner {
     if (this.stopping) return;
     const attempt = await this.lock.acquire(def.name, fireAt, def.leaseMs);
     if (attempt.outcome === 'lost') return this.lost(def, fireAt, 'lock');
-    if (attempt.outcome === 'unavailable')
-      this.signals.signal({ kind: 'lock-unavailable', name: def.name, fireAt });
+    if (attempt.outcome === 'unavailable') this.signals.signal({ kind: 'lock-unavailable', name: def.name, fireAt });
     const lock = attempt.outcome === 'acquired' ? attempt.lock : undefined;
     let mine = false;
     try {
-      mine = await this.ledger.start(
-        def.name,
-        fireAt,
-        this.runnerId,
-        def.leaseMs,
-      );
+      mine = await this.ledger.start(def.name, fireAt, this.runnerId, def.leaseMs);
     } finally {
       if (!mine) await lock?.unlock().catch(() => undefined);
     }
@@ -63,18 +54,10 @@ export class CronRunner {
     let taken = 0;
     for (const seen of await this.ledger.expired([...defs.keys()])) {
       const def = defs.get(seen.name)!;
-      const attempt = await this.lock.acquire(
-        def.name,
-        seen.fireAt,
-        def.leaseMs,
-      );
+      const attempt = await this.lock.acquire(def.name, seen.fireAt, def.leaseMs);
       if (attempt.outcome === 'lost') continue;
       const lock = attempt.outcome === 'acquired' ? attempt.lock : undefined;
-      const run: CronRun | null = await this.ledger.takeOver(
-        seen,
-        this.runnerId,
-        def.leaseMs,
-      );
+      const run: CronRun | null = await this.ledger.takeOver(seen, this.runnerId, def.leaseMs);
       if (!run) {
         await lock?.unlock().catch(() => undefined);
         continue;
@@ -96,9 +79,7 @@ export class CronRunner {
   }
 
   private lost(def: CronDefinition, fireAt: Date, by: string): void {
-    this.logger.debug(
-      `${def.name} ${fireAt.toISOString()}: another replica has it (${by})`,
-    );
+    this.logger.debug(`${def.name} ${fireAt.toISOString()}: another replica has it (${by})`);
     this.signals.signal({ kind: 'contention', name: def.name, fireAt });
   }
 
@@ -117,17 +98,10 @@ export class CronRunner {
     const beat = setInterval(
       () => {
         void (async () => {
-          currentLock =
-            ((await currentLock
-              ?.extend(def.leaseMs)
-              .catch(() => undefined)) as typeof lock) ?? currentLock;
-          const owned = await this.ledger
-            .heartbeat(id, this.runnerId, def.leaseMs)
-            .catch(() => true);
+          currentLock = ((await currentLock?.extend(def.leaseMs).catch(() => undefined)) as typeof lock) ?? currentLock;
+          const owned = await this.ledger.heartbeat(id, this.runnerId, def.leaseMs).catch(() => true);
           if (!owned && !finished && !ctl.signal.aborted) {
-            this.logger.warn(
-              `${def.name} ${fireAt.toISOString()}: lease lost to another replica; aborting this run`,
-            );
+            this.logger.warn(`${def.name} ${fireAt.toISOString()}: lease lost to another replica; aborting this run`);
             this.signals.signal({ kind: 'lease-lost', name: def.name, fireAt });
             ctl.abort(new Error('lease lost'));
           }
@@ -157,12 +131,8 @@ export class CronRunner {
       finished = true;
       clearInterval(beat);
       const message = err instanceof Error ? err.message : String(err);
-      this.logger.error(
-        `${def.name} ${fireAt.toISOString()} failed: ${message}`,
-      );
-      await this.ledger
-        .finish(id, this.runnerId, message)
-        .catch(() => undefined);
+      this.logger.error(`${def.name} ${fireAt.toISOString()} failed: ${message}`);
+      await this.ledger.finish(id, this.runnerId, message).catch(() => undefined);
       this.signals.signal({
         kind: 'failed',
         name: def.name,
@@ -184,7 +154,6 @@ export class CronRunner {
     const running = Promise.all([...this.active.values()].map((a) => a.done));
     const timer = new Promise<void>((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([running, timer]);
-    for (const a of this.active.values())
-      a.ctl.abort(new Error('shutting down'));
+    for (const a of this.active.values()) a.ctl.abort(new Error('shutting down'));
   }
 }

@@ -1,12 +1,4 @@
-import {
-  Controller,
-  DefaultValuePipe,
-  Get,
-  NotFoundException,
-  Param,
-  ParseIntPipe,
-  Query,
-} from '@nestjs/common';
+import { Controller, DefaultValuePipe, Get, NotFoundException, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CronRegistry } from './cron-registry.js';
 import { CronSignals } from './cron.signals.js';
@@ -33,16 +25,9 @@ export class CronsController {
   }
 
   @Get(':name/runs')
-  async runs(
-    @Param('name') name: string,
-    @Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number,
-  ) {
-    if (!this.registry.definitions.has(name))
-      throw new NotFoundException(`no exclusive cron '${name}'`);
-    const runs = await this.ledger.recent(
-      name,
-      Math.min(Math.max(limit, 1), 500),
-    );
+  async runs(@Param('name') name: string, @Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number) {
+    if (!this.registry.definitions.has(name)) throw new NotFoundException(`no exclusive cron '${name}'`);
+    const runs = await this.ledger.recent(name, Math.min(Math.max(limit, 1), 500));
     return runs.map(({ _id, ...rest }) => ({ id: _id, ...rest }));
   }
 }

@@ -29,16 +29,8 @@ export interface CronContext {
  * Runs the method on every tick of `expression` (six fields with seconds, or five), once across all
  * replicas: see docs/events.md. The body should be idempotent and enqueue work rather than do it inline.
  */
-export function ExclusiveCron(
-  expression: string,
-  options: ExclusiveCronOptions,
-): MethodDecorator {
+export function ExclusiveCron(expression: string, options: ExclusiveCronOptions): MethodDecorator {
   return (target, key) => {
-    Reflect.defineMetadata(
-      EXCLUSIVE_CRON_META,
-      { expression, ...options } satisfies ExclusiveCronMeta,
-      target,
-      key,
-    );
+    Reflect.defineMetadata(EXCLUSIVE_CRON_META, { expression, ...options } satisfies ExclusiveCronMeta, target, key);
   };
 }

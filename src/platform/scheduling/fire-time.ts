@@ -9,10 +9,7 @@ const MAX_CATCH_UP = 60;
  * (allowing a timer that fires a hair early). Every replica computes the same value for the same tick,
  * which is what keys the lock and the ledger. Undefined if no tick fell in the last 30 s.
  */
-export function currentFireTime(
-  cron: CronTime,
-  now = Date.now(),
-): Date | undefined {
+export function currentFireTime(cron: CronTime, now = Date.now()): Date | undefined {
   return dueFireTimes(cron, undefined, now).at(-1);
 }
 
@@ -22,11 +19,7 @@ export function currentFireTime(
  * a tick thus still tries it (the lock and the ledger make that harmless if another replica ran it).
  * Without `after`, only the current tick.
  */
-export function dueFireTimes(
-  cron: CronTime,
-  after: Date | undefined,
-  now = Date.now(),
-): Date[] {
+export function dueFireTimes(cron: CronTime, after: Date | undefined, now = Date.now()): Date[] {
   const limit = now + EARLY_TOLERANCE_MS;
   const from = Math.max(after?.getTime() ?? -Infinity, now - WINDOW_MS);
   const due: number[] = [];
@@ -35,7 +28,5 @@ export function dueFireTimes(
     due.push(t);
     t = cron.getNextDateFrom(new Date(t)).toMillis();
   }
-  return (after ? due.slice(-MAX_CATCH_UP) : due.slice(-1)).map(
-    (ms) => new Date(ms),
-  );
+  return (after ? due.slice(-MAX_CATCH_UP) : due.slice(-1)).map((ms) => new Date(ms));
 }

@@ -9,12 +9,7 @@ export class RunLedger {
   constructor(@InjectModel(CRON_RUN_MODEL) readonly model: Model<CronRun>) {}
 
   /** Records a new tick for `runner`; false if the tick is already recorded (someone else has it). */
-  async start(
-    name: string,
-    fireAt: Date,
-    runner: string,
-    leaseMs: number,
-  ): Promise<boolean> {
+  async start(name: string, fireAt: Date, runner: string, leaseMs: number): Promise<boolean> {
     const now = new Date();
     try {
       await this.model.insertMany(
@@ -57,11 +52,7 @@ export class RunLedger {
    * Atomically moves an expired tick from its (dead) runner to `runner`; null if another replica was
    * faster or the tick finished meanwhile. `seen` is the record as read by `expired()`.
    */
-  takeOver(
-    seen: CronRun,
-    runner: string,
-    leaseMs: number,
-  ): Promise<CronRun | null> {
+  takeOver(seen: CronRun, runner: string, leaseMs: number): Promise<CronRun | null> {
     const now = new Date();
     return this.model
       .findOneAndUpdate(
@@ -83,11 +74,7 @@ export class RunLedger {
   }
 
   /** Extends the lease while `runner` still owns the running tick; false once it does not. */
-  async heartbeat(
-    id: string,
-    runner: string,
-    leaseMs: number,
-  ): Promise<boolean> {
+  async heartbeat(id: string, runner: string, leaseMs: number): Promise<boolean> {
     const res = await this.model.updateOne(
       { _id: id, runner, status: 'running' },
       { $set: { leaseUntil: new Date(Date.now() + leaseMs) } },
@@ -110,11 +97,7 @@ export class RunLedger {
   }
 
   recent(name: string, limit: number): Promise<CronRun[]> {
-    return this.model
-      .find({ name })
-      .sort({ fireAt: -1 })
-      .limit(limit)
-      .lean<CronRun[]>();
+    return this.model.find({ name }).sort({ fireAt: -1 }).limit(limit).lean<CronRun[]>();
   }
 
   async prune(olderThan: Date): Promise<number> {

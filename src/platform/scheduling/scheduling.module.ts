@@ -21,9 +21,7 @@ export class SchedulingModule {
       imports: [
         DiscoveryModule,
         ScheduleModule.forRoot(),
-        MongooseModule.forFeature([
-          { name: CRON_RUN_MODEL, schema: CronRunSchema },
-        ]),
+        MongooseModule.forFeature([{ name: CRON_RUN_MODEL, schema: CronRunSchema }]),
       ],
       controllers: routesFor(role, [CronsController]),
       providers: [CronLock, RunLedger, CronRunner, CronSignals, CronRegistry],

@@ -30,14 +30,25 @@ export function testEnv(fake: FakeOpenAI | undefined, extra: Record<string, stri
 }
 
 /** keel with ai-jobs and (unless `recorder` is false) a recorder of its outcome events, in this process. */
-export async function bootAiApp(suite: string, env: Record<string, string>, recorder = true): Promise<RunningApp & { db: Connection }> {
-  const features = [(role: AppRole) => AiJobsModule.forRole(role), ...(recorder ? [() => AiOutcomeRecorderModule.forRole()] : [])];
+export async function bootAiApp(
+  suite: string,
+  env: Record<string, string>,
+  recorder = true,
+): Promise<RunningApp & { db: Connection }> {
+  const features = [
+    (role: AppRole) => AiJobsModule.forRole(role),
+    ...(recorder ? [() => AiOutcomeRecorderModule.forRole()] : []),
+  ];
   const app = await bootInProcess(suite, env, features);
   return { ...app, db: app.app.get<Connection>(getConnectionToken()) };
 }
 
 export interface Api {
-  post(user: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  post(
+    user: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   get(user: string, path?: string): Promise<{ status: number; body: any }>;
   del(user: string, id: string): Promise<{ status: number; body: any }>;
   waitFinal(user: string, id: string, timeoutMs?: number): Promise<any>;
@@ -45,10 +56,20 @@ export interface Api {
 
 export function api(baseUrl: string): Api {
   const root = `${baseUrl}/v1/ai/jobs`;
-  const call = async (user: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const call = async (
+    user: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const res = await fetch(`${root}${path}`, {
       method,
-      headers: { ...(await bearer(user)), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(await bearer(user)),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();

@@ -14,9 +14,16 @@ export class AiOutcomeRecorder {
   @OnEvent(AI_JOB_FAILED)
   @OnEvent(AI_JOB_CANCELLED)
   async record(event: DomainEvent<{ jobId: string }>, ctx: HandlerContext): Promise<void> {
-    await this.db
-      .collection('test_ai_outcomes')
-      .insertOne({ eventId: event.id, type: event.type, jobId: event.payload.jobId, actorId: event.actorId, payload: event.payload }, { session: ctx.session });
+    await this.db.collection('test_ai_outcomes').insertOne(
+      {
+        eventId: event.id,
+        type: event.type,
+        jobId: event.payload.jobId,
+        actorId: event.actorId,
+        payload: event.payload,
+      },
+      { session: ctx.session },
+    );
   }
 }
 

@@ -17,9 +17,16 @@ export class CryptoEventsRecorder {
   @OnEvent(CryptoEvents.expired)
   @OnEvent(CryptoEvents.rolledBack)
   async record(event: DomainEvent, ctx: HandlerContext): Promise<void> {
-    await this.db
-      .collection(RECORDED_EVENTS)
-      .insertOne({ _id: event.id as never, type: event.type, aggregateId: event.aggregateId, payload: event.payload, at: new Date() }, { session: ctx.session });
+    await this.db.collection(RECORDED_EVENTS).insertOne(
+      {
+        _id: event.id as never,
+        type: event.type,
+        aggregateId: event.aggregateId,
+        payload: event.payload,
+        at: new Date(),
+      },
+      { session: ctx.session },
+    );
   }
 }
 

@@ -1,11 +1,4 @@
-import {
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -17,12 +10,7 @@ function* tsFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) yield* tsFiles(p);
-    else if (
-      p.endsWith('.ts') &&
-      !p.endsWith('.d.ts') &&
-      !/\.(e2e-)?spec\.ts$/.test(p)
-    )
-      yield p;
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts') && !/\.(e2e-)?spec\.ts$/.test(p)) yield p;
   }
 }
 
@@ -42,13 +30,7 @@ export function transpileProject(extra: string[]): {
   dir: string;
   cleanup(): void;
 } {
-  const out = join(
-    projectRoot,
-    'node_modules',
-    '.cache',
-    'keel-fixtures',
-    randomBytes(4).toString('hex'),
-  );
+  const out = join(projectRoot, 'node_modules', '.cache', 'keel-fixtures', randomBytes(4).toString('hex'));
   const options: ts.CompilerOptions = {
     module: ts.ModuleKind.ES2022,
     target: ts.ScriptTarget.ES2023,

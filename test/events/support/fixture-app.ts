@@ -29,24 +29,15 @@ export async function startFixtureApp(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on(
-    'data',
-    (d: Buffer) => (out = (out + d.toString()).slice(-200_000)),
-  );
-  proc.stderr!.on(
-    'data',
-    (d: Buffer) => (out = (out + d.toString()).slice(-200_000)),
-  );
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => resolve(code)),
-  );
+  proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + timeoutMs;
   let url: string | undefined;
   while (!url) {
     url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
     if (url) break;
-    if (proc.exitCode !== null)
-      throw new Error(`fixture app exited with ${proc.exitCode}:\n${out}`);
+    if (proc.exitCode !== null) throw new Error(`fixture app exited with ${proc.exitCode}:\n${out}`);
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
       throw new Error(`fixture app did not listen in time:\n${out}`);

@@ -24,5 +24,4 @@ export async function waitFor<T>(
   );
 }
 
-export const sleep = (ms: number) =>
-  new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

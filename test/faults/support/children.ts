@@ -48,9 +48,7 @@ export async function spawnNode(
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-300_000));
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => resolve(code)),
-  );
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const alive = () => proc.exitCode === null && proc.signalCode === null;
   let deadline = Date.now() + timeoutMs;
   const hardDeadline = Date.now() + STARVED_BOOT_FACTOR * timeoutMs;
@@ -58,20 +56,13 @@ export async function spawnNode(
   let match: RegExpExecArray | null = null;
   while (!(match = ready.exec(out))) {
     if (!alive())
-      throw new Error(
-        `${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${out.slice(-4000)}`,
-      );
+      throw new Error(`${name} exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${out.slice(-4000)}`);
     if (Date.now() > deadline) {
       // How much CPU it got tells a starved boot (a loaded machine) from a stuck one: a child still
       // booting on a fair share of CPU (it keeps using some, and less than a boot ever needs) gets more
       // time, up to a hard bound; one that idles or burns CPU past that is stuck.
       const cpu = cpuSeconds(proc.pid!);
-      if (
-        cpu !== undefined &&
-        cpu < STARVED_BOOT_CPU_S &&
-        cpu > lastCpu &&
-        Date.now() < hardDeadline
-      ) {
+      if (cpu !== undefined && cpu < STARVED_BOOT_CPU_S && cpu > lastCpu && Date.now() < hardDeadline) {
         lastCpu = cpu;
         deadline = Date.now() + 10_000;
         continue;
@@ -102,11 +93,7 @@ export async function spawnNode(
 }
 
 /** keel (every real feature, plus the fixtures named in KEEL_FAULTS_FIXTURES) in a child process. */
-export function startKeel(
-  name: string,
-  env: Record<string, string>,
-  timeoutMs = 90_000,
-): Promise<Child> {
+export function startKeel(name: string, env: Record<string, string>, timeoutMs = 90_000): Promise<Child> {
   return spawnNode(
     name,
     join(faultsBuild(), 'test/faults/fixtures/faults-main.js'),
@@ -117,9 +104,7 @@ export function startKeel(
 }
 
 /** The embedded MongoDB-compatible server alone in its own process (its own event loop and core). */
-export async function startMongoProcess(
-  port = 0,
-): Promise<Child & { uri: string }> {
+export async function startMongoProcess(port = 0): Promise<Child & { uri: string }> {
   const child = await spawnNode(
     'mongo',
     join(faultsBuild(), 'src/platform/database/embedded/standalone.js'),
@@ -130,8 +115,7 @@ export async function startMongoProcess(
   return { ...child, uri: child.url };
 }
 
-export const sleep = (ms: number) =>
-  new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns something truthy (returned), or throws after `timeoutMs`. */
 export async function until<T>(
@@ -151,9 +135,7 @@ export async function until<T>(
       last = err;
     }
     if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`,
-      );
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
     await sleep(intervalMs);
   }
 }
@@ -188,9 +170,7 @@ export function cpuMeter() {
     stop(): Record<string, number> {
       sample();
       clearInterval(timer);
-      return Object.fromEntries(
-        [...last].map(([k, v]) => [k, Math.round(v * 10) / 10]),
-      );
+      return Object.fromEntries([...last].map(([k, v]) => [k, Math.round(v * 10) / 10]));
     },
   };
 }
@@ -216,9 +196,7 @@ export async function untilDone(
       last = n;
       movedAt = Date.now();
     } else if (Date.now() - movedAt > stallMs) {
-      throw new Error(
-        `${what}: stuck at ${last} of ${target} for ${Math.round(stallMs / 1000)} s`,
-      );
+      throw new Error(`${what}: stuck at ${last} of ${target} for ${Math.round(stallMs / 1000)} s`);
     }
     await sleep(intervalMs);
   }

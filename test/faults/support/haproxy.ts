@@ -21,10 +21,7 @@ export class FaultsLb {
     private readonly out: () => string,
   ) {}
 
-  static async start(
-    port: number,
-    servers: Array<{ name: string; port: number }>,
-  ): Promise<FaultsLb> {
+  static async start(port: number, servers: Array<{ name: string; port: number }>): Promise<FaultsLb> {
     const dir = mkdtempSync(join(tmpdir(), 'keel-faults-lb-'));
     const cfg = join(dir, 'haproxy.cfg');
     writeFileSync(
@@ -58,27 +55,17 @@ export class FaultsLb {
       ].join('\n'),
     );
     const check = spawnSync(HAPROXY, ['-c', '-f', cfg], { encoding: 'utf8' });
-    if (check.status !== 0)
-      throw new Error(
-        `haproxy rejected its configuration:\n${check.stdout}${check.stderr}`,
-      );
+    if (check.status !== 0) throw new Error(`haproxy rejected its configuration:\n${check.stdout}${check.stderr}`);
     const proc = spawn(HAPROXY, ['-db', '-f', cfg], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    proc.stdout!.on(
-      'data',
-      (d: Buffer) => (out = (out + d.toString()).slice(-100_000)),
-    );
-    proc.stderr!.on(
-      'data',
-      (d: Buffer) => (out = (out + d.toString()).slice(-100_000)),
-    );
+    proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-100_000)));
+    proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-100_000)));
     const lb = new FaultsLb(proc, dir, `http://127.0.0.1:${port}`, () => out);
     const deadline = Date.now() + 5000;
     for (;;) {
-      if (proc.exitCode !== null)
-        throw new Error(`haproxy exited with ${proc.exitCode}:\n${out}`);
+      if (proc.exitCode !== null) throw new Error(`haproxy exited with ${proc.exitCode}:\n${out}`);
       if (
         await fetch(`${lb.url}/health/live`).then(
           () => true,
@@ -86,8 +73,7 @@ export class FaultsLb {
         )
       )
         return lb;
-      if (Date.now() > deadline)
-        throw new Error(`haproxy did not listen on ${port}:\n${out}`);
+      if (Date.now() > deadline) throw new Error(`haproxy did not listen on ${port}:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

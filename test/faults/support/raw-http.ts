@@ -21,11 +21,7 @@ export interface RawResponse {
  * duplicated and oversized headers, bytes that are not UTF-8, raw request targets. Resolves with the
  * parsed response, or rejects if none comes within `timeoutMs` (a hang) or the connection breaks first.
  */
-export function rawRequest(
-  port: number,
-  req: RawRequest,
-  timeoutMs = 20_000,
-): Promise<RawResponse> {
+export function rawRequest(port: number, req: RawRequest, timeoutMs = 20_000): Promise<RawResponse> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -43,10 +39,7 @@ export function rawRequest(
         reject(parseErr as Error);
       }
     };
-    const timer = setTimeout(
-      () => finish(new Error(`no complete response within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(new Error(`no complete response within ${timeoutMs} ms`)), timeoutMs);
     socket.on('data', (d: Buffer) => {
       chunks.push(d);
       if (complete(Buffer.concat(chunks))) finish();
@@ -58,11 +51,7 @@ export function rawRequest(
       if (chunks.length > 0) finish();
       else finish(err);
     });
-    const head = [
-      `${req.method} ${req.target} HTTP/1.1`,
-      'Host: 127.0.0.1',
-      'Connection: close',
-    ];
+    const head = [`${req.method} ${req.target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
     const lines: Buffer[] = [Buffer.from(head.join('\r\n') + '\r\n', 'latin1')];
     for (const [name, value] of req.headers)
       lines.push(
@@ -74,11 +63,7 @@ export function rawRequest(
       );
     if (
       req.body &&
-      !req.headers.some(
-        ([n]) =>
-          n.toLowerCase() === 'content-length' ||
-          n.toLowerCase() === 'transfer-encoding',
-      )
+      !req.headers.some(([n]) => n.toLowerCase() === 'content-length' || n.toLowerCase() === 'transfer-encoding')
     ) {
       lines.push(Buffer.from(`Content-Length: ${req.body.length}\r\n`));
     }
@@ -103,19 +88,14 @@ function headersOf(head: string): {
 } {
   const [statusLine, ...lines] = head.split('\r\n');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1]);
-  if (!status)
-    throw new Error(
-      `not an HTTP response: ${JSON.stringify(head.slice(0, 200))}`,
-    );
+  if (!status) throw new Error(`not an HTTP response: ${JSON.stringify(head.slice(0, 200))}`);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const i = line.indexOf(':');
     if (i > 0) {
       const name = line.slice(0, i).trim().toLowerCase();
       headers[name] =
-        headers[name] === undefined
-          ? line.slice(i + 1).trim()
-          : `${headers[name]}, ${line.slice(i + 1).trim()}`;
+        headers[name] === undefined ? line.slice(i + 1).trim() : `${headers[name]}, ${line.slice(i + 1).trim()}`;
     }
   }
   return { status, headers };
@@ -129,22 +109,15 @@ function complete(buf: Buffer): boolean {
   if (status === 204 || status === 304) return true;
   // A stream (SSE) that opened is an answer: the case is about how the request was handled, not the stream.
   if (/text\/event-stream/.test(headers['content-type'] ?? '')) return true;
-  if (headers['content-length'] !== undefined)
-    return parts.rest.length >= Number(headers['content-length']);
+  if (headers['content-length'] !== undefined) return parts.rest.length >= Number(headers['content-length']);
   if (/chunked/i.test(headers['transfer-encoding'] ?? ''))
-    return (
-      parts.rest.includes('\r\n0\r\n\r\n') ||
-      parts.rest.subarray(0, 5).toString() === '0\r\n\r\n'
-    );
+    return parts.rest.includes('\r\n0\r\n\r\n') || parts.rest.subarray(0, 5).toString() === '0\r\n\r\n';
   return false;
 }
 
 function parse(buf: Buffer): Omit<RawResponse, 'ms'> {
   const parts = splitHead(buf);
-  if (!parts)
-    throw new Error(
-      `incomplete response: ${JSON.stringify(buf.subarray(0, 200).toString('latin1'))}`,
-    );
+  if (!parts) throw new Error(`incomplete response: ${JSON.stringify(buf.subarray(0, 200).toString('latin1'))}`);
   const { status, headers } = headersOf(parts.head);
   let body = parts.rest;
   if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {

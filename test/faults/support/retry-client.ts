@@ -31,12 +31,7 @@ export async function sendWithRetry(
   init: { method: string; headers: Record<string, string>; body?: string },
   options: RetryOptions = {},
 ): Promise<Outcome> {
-  const {
-    budgetMs = 90_000,
-    firstDelayMs = 100,
-    maxDelayMs = 2000,
-    attemptTimeoutMs = 30_000,
-  } = options;
+  const { budgetMs = 90_000, firstDelayMs = 100, maxDelayMs = 2000, attemptTimeoutMs = 30_000 } = options;
   const started = Date.now();
   const trail: Outcome['trail'] = [];
   let delay = firstDelayMs;
@@ -75,27 +70,19 @@ export async function sendWithRetry(
         ...(error ? { error } : {}),
       };
     }
-    await new Promise((r) =>
-      setTimeout(r, delay / 2 + Math.random() * (delay / 2)),
-    );
+    await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * (delay / 2)));
     delay = Math.min(maxDelayMs, delay * 2);
   }
 }
 
 /** Runs `task(i)` for i in [0, total) with at most `concurrency` at once; `stop()` ends it early. */
-export function pool(
-  total: number,
-  concurrency: number,
-  task: (i: number) => Promise<void>,
-) {
+export function pool(total: number, concurrency: number, task: (i: number) => Promise<void>) {
   let next = 0;
   let stopped = false;
   const worker = async () => {
     while (!stopped && next < total) await task(next++);
   };
-  const done = Promise.all(Array.from({ length: concurrency }, worker)).then(
-    () => undefined,
-  );
+  const done = Promise.all(Array.from({ length: concurrency }, worker)).then(() => undefined);
   return {
     done,
     get started() {

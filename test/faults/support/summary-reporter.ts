@@ -25,10 +25,7 @@ export default class FaultsSummaryReporter implements Reporter {
     }));
     const missing = testModules
       .filter((m) => !rows.some((r) => m.moduleId.endsWith(r.file)))
-      .map(
-        (m) =>
-          `${m.moduleId.replace(/^.*\/test\/faults\//, '')} (${m.state()}, no row recorded)`,
-      );
+      .map((m) => `${m.moduleId.replace(/^.*\/test\/faults\//, '')} (${m.state()}, no row recorded)`);
     const total = Math.round((Date.now() - this.started) / 1000);
     process.stdout.write(
       `\nFault-injection summary (${total} s):\n\n${rows.length ? formatTable(rows) : '(no scenario recorded a row)'}\n` +

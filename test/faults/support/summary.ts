@@ -28,10 +28,7 @@ export interface ScenarioRow {
 export function recordScenario(row: ScenarioRow): void {
   mkdirSync(TABLE_DIR, { recursive: true });
   const slug = row.scenario.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
-  writeFileSync(
-    join(TABLE_DIR, `${slug}.json`),
-    `${JSON.stringify(row, null, 2)}\n`,
-  );
+  writeFileSync(join(TABLE_DIR, `${slug}.json`), `${JSON.stringify(row, null, 2)}\n`);
 }
 
 export function readScenarios(): ScenarioRow[] {
@@ -42,30 +39,13 @@ export function readScenarios(): ScenarioRow[] {
     return [];
   }
   return names
-    .map(
-      (n) =>
-        JSON.parse(readFileSync(join(TABLE_DIR, n), 'utf8')) as ScenarioRow,
-    )
-    .sort((a, b) =>
-      a.scenario.localeCompare(b.scenario, 'en', { numeric: true }),
-    );
+    .map((n) => JSON.parse(readFileSync(join(TABLE_DIR, n), 'utf8')) as ScenarioRow)
+    .sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
 }
 
 /** A plain-text table (also valid Markdown). */
-export function formatTable(
-  rows: Array<ScenarioRow & { result: string }>,
-): string {
-  const head = [
-    'scenario',
-    'result',
-    'requests',
-    'accepted',
-    'lost',
-    'duplicated effects',
-    '5xx',
-    'time',
-    'notes',
-  ];
+export function formatTable(rows: Array<ScenarioRow & { result: string }>): string {
+  const head = ['scenario', 'result', 'requests', 'accepted', 'lost', 'duplicated effects', '5xx', 'time', 'notes'];
   const body = rows.map((r) => [
     r.scenario,
     r.result,
@@ -77,9 +57,7 @@ export function formatTable(
     r.seconds === undefined ? '' : `${Math.round(r.seconds)} s`,
     r.notes ?? '',
   ]);
-  const widths = head.map((h, i) =>
-    Math.max(h.length, ...body.map((row) => row[i]!.length)),
-  );
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
     `| ${cells.map((c, i) => (i >= 2 && i <= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
   return [

@@ -6,10 +6,7 @@ import { EmbeddedMongoServer } from '../../../src/platform/database/embedded/ind
 import { RequestContext } from '../../../src/platform/context/index.js';
 import { MerchantWallet } from '../../crypto/support/keys.js';
 import { FakeCoinbase } from '../../support/coinbase/fake-coinbase.js';
-import {
-  bootInProcess,
-  type RunningApp,
-} from '../../support/in-process-app.js';
+import { bootInProcess, type RunningApp } from '../../support/in-process-app.js';
 import { FakeOpenAI } from '../../support/openai/fake-openai.js';
 import { FakeStripe } from '../../support/stripe/fake-stripe.js';
 
@@ -55,15 +52,8 @@ export function operationsOf(doc: any): Operation[] {
             required: !!p.required,
             schema: resolveRef(doc, p.schema) ?? {},
           })),
-        headerParams: params
-          .filter((p) => p.in === 'header')
-          .map((p) => ({ name: p.name, required: !!p.required })),
-        body: op.requestBody
-          ? resolveRef(
-              doc,
-              op.requestBody.content?.['application/json']?.schema,
-            )
-          : undefined,
+        headerParams: params.filter((p) => p.in === 'header').map((p) => ({ name: p.name, required: !!p.required })),
+        body: op.requestBody ? resolveRef(doc, op.requestBody.content?.['application/json']?.schema) : undefined,
         isPublic: Array.isArray(security) && security.length === 0,
         admin: path.startsWith('/admin'),
       });
@@ -78,22 +68,18 @@ export function exampleOf(doc: any, schema: any, depth = 0): unknown {
   if (s.example !== undefined) return s.example;
   if (s.enum?.length) return s.enum[0];
   if (s.allOf?.length) return exampleOf(doc, s.allOf[0], depth + 1);
-  if (s.oneOf?.length || s.anyOf?.length)
-    return exampleOf(doc, (s.oneOf ?? s.anyOf)[0], depth + 1);
+  if (s.oneOf?.length || s.anyOf?.length) return exampleOf(doc, (s.oneOf ?? s.anyOf)[0], depth + 1);
   if (depth > 6) return null;
   switch (s.type) {
     case 'object': {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries<any>(s.properties ?? {})) {
-        if ((s.required ?? []).includes(k) || v.example !== undefined)
-          out[k] = exampleOf(doc, v, depth + 1);
+        if ((s.required ?? []).includes(k) || v.example !== undefined) out[k] = exampleOf(doc, v, depth + 1);
       }
       return out;
     }
     case 'array':
-      return Array.from({ length: Math.max(1, s.minItems ?? 1) }, () =>
-        exampleOf(doc, s.items, depth + 1),
-      );
+      return Array.from({ length: Math.max(1, s.minItems ?? 1) }, () => exampleOf(doc, s.items, depth + 1));
     case 'integer':
     case 'number':
       return s.minimum ?? 1;
@@ -102,9 +88,7 @@ export function exampleOf(doc: any, schema: any, depth = 0): unknown {
     case 'string':
       return 'x'.repeat(Math.max(1, s.minLength ?? 1));
     default:
-      return s.properties
-        ? exampleOf(doc, { ...s, type: 'object' }, depth)
-        : null;
+      return s.properties ? exampleOf(doc, { ...s, type: 'object' }, depth) : null;
   }
 }
 
@@ -122,15 +106,7 @@ export interface Surface {
   close(): Promise<void>;
 }
 
-const WRITES = new Set([
-  'insert',
-  'update',
-  'delete',
-  'findAndModify',
-  'create',
-  'drop',
-  'createIndexes',
-]);
+const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify', 'create', 'drop', 'createIndexes']);
 
 /**
  * keel in this process in the api role with every feature configured (fake Stripe, a fake AI provider
@@ -138,10 +114,7 @@ const WRITES = new Set([
  * handling is what answers; the driver's write commands are recorded per request (command monitoring,
  * attributed through the request context).
  */
-export async function bootSurface(
-  suite: string,
-  env: Record<string, string> = {},
-): Promise<Surface> {
+export async function bootSurface(suite: string, env: Record<string, string> = {}): Promise<Surface> {
   const [mongo, stripe, openai, feed] = await Promise.all([
     EmbeddedMongoServer.start({
       logger: { warn: () => undefined, error: (m) => console.error(m) },
@@ -164,10 +137,7 @@ export async function bootSurface(
     ...env,
   });
   const db = app.app.get<Connection>(getConnectionToken());
-  const writesBy = new Map<
-    string,
-    Array<{ command: string; collection: string }>
-  >();
+  const writesBy = new Map<string, Array<{ command: string; collection: string }>>();
   type Write = {
     id: string;
     command: string;
@@ -177,27 +147,19 @@ export async function bootSurface(
   const started = new Map<number, Write>();
   const inTxn = new Map<string, Write[]>();
   const record = (w: Write) =>
-    writesBy.set(w.id, [
-      ...(writesBy.get(w.id) ?? []),
-      { command: w.command, collection: w.collection },
-    ]);
+    writesBy.set(w.id, [...(writesBy.get(w.id) ?? []), { command: w.command, collection: w.collection }]);
   const txnOf = (cmd: any) =>
     cmd.lsid && cmd.txnNumber !== undefined
       ? `${Buffer.from(cmd.lsid.id.buffer ?? cmd.lsid.id).toString('hex')}:${String(cmd.txnNumber)}`
       : undefined;
   const client = db.getClient();
   client.on('commandStarted', (ev) => {
-    if (!WRITES.has(ev.commandName) && ev.commandName !== 'commitTransaction')
-      return;
+    if (!WRITES.has(ev.commandName) && ev.commandName !== 'commitTransaction') return;
     started.set(ev.requestId, {
       id: RequestContext.current()?.correlationId ?? '(none)',
       command: ev.commandName,
       collection: String(ev.command[ev.commandName]),
-      txn:
-        ev.command.autocommit === false ||
-        ev.commandName === 'commitTransaction'
-          ? txnOf(ev.command)
-          : undefined,
+      txn: ev.command.autocommit === false || ev.commandName === 'commitTransaction' ? txnOf(ev.command) : undefined,
     });
   });
   client.on('commandFailed', (ev) => started.delete(ev.requestId));
@@ -231,32 +193,19 @@ export async function bootSurface(
     writesBy,
     close: async () => {
       await app.close();
-      await Promise.all([
-        mongo.stop(),
-        stripe.stop(),
-        openai.stop(),
-        feed.stop(),
-      ]);
+      await Promise.all([mongo.stop(), stripe.stop(), openai.stop(), feed.stop()]);
     },
   };
 }
 
 /** Per collection: document count and a hash of the documents in _id order (those `mention`ing a string, if given). */
-export async function snapshot(
-  db: Connection,
-  mention?: string,
-): Promise<Map<string, string>> {
+export async function snapshot(db: Connection, mention?: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const { name } of await db.db!.listCollections().toArray()) {
-    const docs = (
-      await db.db!.collection(name).find({}).sort({ _id: 1 }).toArray()
-    )
+    const docs = (await db.db!.collection(name).find({}).sort({ _id: 1 }).toArray())
       .map((d) => EJSON.stringify(d))
       .filter((d) => !mention || d.includes(mention));
-    out.set(
-      name,
-      `${docs.length}:${createHash('sha1').update(docs.join('\n')).digest('hex')}`,
-    );
+    out.set(name, `${docs.length}:${createHash('sha1').update(docs.join('\n')).digest('hex')}`);
   }
   return out;
 }

@@ -16,10 +16,7 @@ export class TcpCut {
     readonly port: number,
   ) {}
 
-  static async start(
-    targetPort: number,
-    targetHost = '127.0.0.1',
-  ): Promise<TcpCut> {
+  static async start(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpCut> {
     let relay: TcpCut | undefined;
     const server = net.createServer((client) => {
       if (relay!.severed) {
@@ -33,16 +30,13 @@ export class TcpCut {
         s.on('error', () => undefined);
         s.on('close', () => {
           relay!.open.delete(s);
-          for (const other of pair)
-            if (other !== s && !other.destroyed) other.destroy();
+          for (const other of pair) if (other !== s && !other.destroyed) other.destroy();
         });
       }
       client.pipe(upstream);
       upstream.pipe(client);
     });
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     relay = new TcpCut(server, (server.address() as AddressInfo).port);
     return relay;
   }

@@ -15,7 +15,12 @@ export class MessageSentRecorder {
 
   @OnEvent(MessagingEvents.messageSent)
   async record(event: DomainEvent<MessageSentPayload>, ctx: HandlerContext): Promise<void> {
-    await this.db.collection('test_messaging_sent').insertOne({ eventId: event.id, aggregateId: event.aggregateId, actorId: event.actorId, payload: event.payload }, { session: ctx.session });
+    await this.db
+      .collection('test_messaging_sent')
+      .insertOne(
+        { eventId: event.id, aggregateId: event.aggregateId, actorId: event.actorId, payload: event.payload },
+        { session: ctx.session },
+      );
   }
 }
 
@@ -41,8 +46,14 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
 }
 
 /** keel with messaging only (plus the message.sent recorder), in this process. */
-export async function bootMessagingApp(suite: string, env: Record<string, string> = {}): Promise<RunningApp & { db: Connection }> {
-  const app = await bootInProcess(suite, testEnv(env), [(role) => MessagingModule.forRole(role), () => MessageSentRecorderModule.forRole()]);
+export async function bootMessagingApp(
+  suite: string,
+  env: Record<string, string> = {},
+): Promise<RunningApp & { db: Connection }> {
+  const app = await bootInProcess(suite, testEnv(env), [
+    (role) => MessagingModule.forRole(role),
+    () => MessageSentRecorderModule.forRole(),
+  ]);
   return { ...app, db: app.app.get<Connection>(getConnectionToken()) };
 }
 
@@ -54,10 +65,20 @@ export interface Reply {
 
 /** The /v1/conversations routes as a given user. */
 export function conversationsApi(baseUrl: string) {
-  const call = async (user: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+  const call = async (
+    user: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> => {
     const res = await fetch(`${baseUrl}/v1/conversations${path}`, {
       method,
-      headers: { ...(user ? await bearer(user) : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      headers: {
+        ...(user ? await bearer(user) : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
@@ -65,10 +86,12 @@ export function conversationsApi(baseUrl: string) {
   };
   return {
     call,
-    create: (user: string, participantIds: string[], title?: string) => call(user, 'POST', '', { participantIds, ...(title ? { title } : {}) }),
+    create: (user: string, participantIds: string[], title?: string) =>
+      call(user, 'POST', '', { participantIds, ...(title ? { title } : {}) }),
     list: (user: string, query = '') => call(user, 'GET', query),
     get: (user: string, id: string) => call(user, 'GET', `/${id}`),
-    post: (user: string, id: string, body: string, clientMessageId: string) => call(user, 'POST', `/${id}/messages`, { body, clientMessageId }),
+    post: (user: string, id: string, body: string, clientMessageId: string) =>
+      call(user, 'POST', `/${id}/messages`, { body, clientMessageId }),
     messages: (user: string, id: string, query = '') => call(user, 'GET', `/${id}/messages${query}`),
     read: (user: string, id: string, upTo: unknown) => call(user, 'POST', `/${id}/read`, { upTo }),
   };

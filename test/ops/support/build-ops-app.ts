@@ -31,7 +31,10 @@ export function buildOpsApp(): { entry: string; cleanup(): void } {
   };
   for (const dir of SOURCES) {
     for (const file of tsFiles(join(projectRoot, dir))) {
-      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file });
+      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+        compilerOptions: options,
+        fileName: file,
+      });
       const target = join(out, relative(projectRoot, file).replace(/\.ts$/, '.js'));
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, outputText);
@@ -39,5 +42,8 @@ export function buildOpsApp(): { entry: string; cleanup(): void } {
   }
   // Below node_modules/ Node no longer sees the project's package.json: declare ESM here.
   writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
-  return { entry: join(out, 'test/ops/fixtures/ops-main.js'), cleanup: () => rmSync(out, { recursive: true, force: true }) };
+  return {
+    entry: join(out, 'test/ops/fixtures/ops-main.js'),
+    cleanup: () => rmSync(out, { recursive: true, force: true }),
+  };
 }

@@ -63,7 +63,10 @@ export class HaProxy {
     const deadline = Date.now() + 5000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`haproxy exited with ${proc.exitCode}:\n${out}`);
-      const up = await fetch(lb.url).then(() => true, () => false);
+      const up = await fetch(lb.url).then(
+        () => true,
+        () => false,
+      );
       if (up) return lb;
       if (Date.now() > deadline) throw new Error(`haproxy did not listen on ${port}:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));

@@ -18,7 +18,10 @@ export class PaymentEventsRecorder {
   async record(event: DomainEvent, ctx: HandlerContext): Promise<void> {
     await this.db
       .collection(RECORDED_EVENTS)
-      .insertOne({ _id: event.id as never, type: event.type, aggregateId: event.aggregateId, payload: event.payload }, { session: ctx.session });
+      .insertOne(
+        { _id: event.id as never, type: event.type, aggregateId: event.aggregateId, payload: event.payload },
+        { session: ctx.session },
+      );
   }
 }
 

@@ -11,12 +11,20 @@ import { PaymentEventsRecorderModule, RECORDED_EVENTS } from './payment-events.r
 export { call };
 
 /** Polls until `probe` returns something (returned), failing after `timeoutMs`. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  options: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
   return (await pollFor(probe, { timeoutMs: options.timeoutMs ?? 20_000, what: options.what })) as T;
 }
 
 /** Bus settings that keep retries quick in tests. */
-export const FAST_BUS = { EVENTS_BACKOFF_MS: '100', EVENTS_BACKOFF_JITTER_PCT: '0', EVENTS_ATTEMPTS: '5', LOG_LEVEL: 'error' };
+export const FAST_BUS = {
+  EVENTS_BACKOFF_MS: '100',
+  EVENTS_BACKOFF_JITTER_PCT: '0',
+  EVENTS_ATTEMPTS: '5',
+  LOG_LEVEL: 'error',
+};
 
 export interface PaymentsHarness {
   app: RunningApp;
@@ -33,7 +41,10 @@ export interface PaymentsHarness {
 /** keel in this process with every feature plus an event recorder, talking to a fresh fake Stripe. */
 export async function bootPayments(suite: string, env: Record<string, string> = {}): Promise<PaymentsHarness> {
   const stripe = await FakeStripe.start();
-  const app = await bootInProcess(suite, { ...FAST_BUS, ...stripe.env(), ...env }, [...FEATURES, () => PaymentEventsRecorderModule.forRole()]);
+  const app = await bootInProcess(suite, { ...FAST_BUS, ...stripe.env(), ...env }, [
+    ...FEATURES,
+    () => PaymentEventsRecorderModule.forRole(),
+  ]);
   stripe.webhooks.endpoint = `${app.url}/v1/webhooks/stripe`;
   const db = app.app.get<Connection>(getConnectionToken());
   const as: PaymentsHarness['as'] = async (user, method, path, json) =>

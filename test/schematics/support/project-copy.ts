@@ -1,14 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -42,28 +34,16 @@ export interface ProjectCopy {
  */
 export function copyProject(): ProjectCopy {
   const dir = mkdtempSync(join(tmpdir(), 'keel-schematics-'));
-  execFileSync(
-    'sh',
-    ['-c', 'git archive --format=tar HEAD | tar -x -C "$1"', 'sh', dir],
-    { cwd: projectRoot },
-  );
+  execFileSync('sh', ['-c', 'git archive --format=tar HEAD | tar -x -C "$1"', 'sh', dir], { cwd: projectRoot });
   rmSync(join(dir, 'schematics'), { recursive: true, force: true });
   cpSync(join(projectRoot, 'schematics'), join(dir, 'schematics'), {
     recursive: true,
   });
-  symlinkSync(
-    join(projectRoot, 'node_modules'),
-    join(dir, 'node_modules'),
-    'dir',
-  );
+  symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
 
   const env: Record<string, string> = { NO_COLOR: '1', FORCE_COLOR: '0' };
   for (const [k, v] of Object.entries(process.env)) {
-    if (
-      v !== undefined &&
-      !/^(VITEST|__VITEST|NODE_OPTIONS$|TEST$|FORCE_COLOR$)/.test(k)
-    )
-      env[k] = v;
+    if (v !== undefined && !/^(VITEST|__VITEST|NODE_OPTIONS$|TEST$|FORCE_COLOR$)/.test(k)) env[k] = v;
   }
 
   const run: ProjectCopy['run'] = (command, args, options = {}) =>
@@ -101,8 +81,7 @@ export function copyProject(): ProjectCopy {
   return {
     dir,
     run,
-    nest: (...args) =>
-      run(process.execPath, ['node_modules/@nestjs/cli/bin/nest.js', ...args]),
+    nest: (...args) => run(process.execPath, ['node_modules/@nestjs/cli/bin/nest.js', ...args]),
     snapshot: () => snapshotOf(dir, ['src', 'test']),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -117,9 +96,7 @@ function snapshotOf(root: string, dirs: string[]): string {
         lines.push(`${relative(root, p)}/`);
         walk(p);
       } else {
-        lines.push(
-          `${relative(root, p)} ${createHash('sha1').update(readFileSync(p)).digest('hex')}`,
-        );
+        lines.push(`${relative(root, p)} ${createHash('sha1').update(readFileSync(p)).digest('hex')}`);
       }
     }
   };

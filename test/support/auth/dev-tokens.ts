@@ -13,10 +13,7 @@ export interface DevTokenOptions {
 }
 
 /** An HS256 token the embedded development default accepts (what `npm run token` prints). */
-export async function devToken(
-  sub: string,
-  options: DevTokenOptions = {},
-): Promise<string> {
+export async function devToken(sub: string, options: DevTokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const jwt = new SignJWT({
     ...(options.roles ? { roles: options.roles } : {}),
@@ -28,16 +25,12 @@ export async function devToken(
     .setAudience(options.audience ?? DEV_AUTH.audience)
     .setIssuedAt(now)
     .setExpirationTime(now + (options.expiresIn ?? 600));
-  if (options.notBefore !== undefined)
-    jwt.setNotBefore(now + options.notBefore);
+  if (options.notBefore !== undefined) jwt.setNotBefore(now + options.notBefore);
   return jwt.sign(new TextEncoder().encode(options.secret ?? DEV_AUTH.secret));
 }
 
 /** `{ authorization: 'Bearer …' }` for fetch. */
-export async function bearer(
-  sub: string,
-  options: DevTokenOptions = {},
-): Promise<Record<string, string>> {
+export async function bearer(sub: string, options: DevTokenOptions = {}): Promise<Record<string, string>> {
   return { authorization: `Bearer ${await devToken(sub, options)}` };
 }
 
@@ -48,7 +41,6 @@ export function unsecuredToken(
   audience: string = DEV_AUTH.audience,
 ): string {
   const now = Math.floor(Date.now() / 1000);
-  const part = (o: object) =>
-    Buffer.from(JSON.stringify(o)).toString('base64url');
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${part({ alg: 'none', typ: 'JWT' })}.${part({ sub, iss: issuer, aud: audience, iat: now, exp: now + 600 })}.`;
 }

@@ -47,18 +47,9 @@ export class LocalJwks {
       });
       res.end(JSON.stringify({ keys: [jwk] }));
     });
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
-    return new LocalJwks(
-      server,
-      `http://127.0.0.1:${port}/jwks.json`,
-      project,
-      privateKey,
-      foreign.privateKey,
-      served,
-    );
+    return new LocalJwks(server, `http://127.0.0.1:${port}/jwks.json`, project, privateKey, foreign.privateKey, served);
   }
 
   get issuer(): string {

@@ -44,14 +44,16 @@ export class FakeCoinbase {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pair = /^\/v2\/prices\/([A-Z]+-[A-Z]+)\/spot$/.exec(req.url ?? '')?.[1];
-    if (req.method !== 'GET' || !pair) return this.send(res, 404, { errors: [{ id: 'not_found', message: 'Not found' }] });
+    if (req.method !== 'GET' || !pair)
+      return this.send(res, 404, { errors: [{ id: 'not_found', message: 'Not found' }] });
     this.requests.push({ pair, at: Date.now() });
     if (this.mode === 'hang') {
       this.open.add(res);
       return;
     }
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
-    if (this.mode === 'error') return this.send(res, 503, { errors: [{ id: 'service_unavailable', message: 'Service unavailable' }] });
+    if (this.mode === 'error')
+      return this.send(res, 503, { errors: [{ id: 'service_unavailable', message: 'Service unavailable' }] });
     const price = this.prices.get(pair);
     if (!price) return this.send(res, 404, { errors: [{ id: 'not_found', message: `Invalid currency pair ${pair}` }] });
     const [base, currency] = pair.split('-');

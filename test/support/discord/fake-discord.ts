@@ -99,7 +99,8 @@ export class FakeDiscord {
       body = undefined;
     }
     const wait = url.searchParams.get('wait') === 'true';
-    const record = (status: WebhookRequest['status'], blockedUntil?: number) => this.requests.push({ at: Date.now(), status, body, wait, blockedUntil });
+    const record = (status: WebhookRequest['status'], blockedUntil?: number) =>
+      this.requests.push({ at: Date.now(), status, body, wait, blockedUntil });
     const [, api, hooks, id, token] = url.pathname.split('/');
     if (req.method !== 'POST' || api !== 'api' || hooks !== 'webhooks' || id !== this.webhookId) {
       record(404);
@@ -127,21 +128,44 @@ export class FakeDiscord {
     }
     if (fault) {
       record(fault.status);
-      return this.json(res, fault.status, { message: (fault as { message?: string }).message ?? 'Internal Server Error', code: 0 });
+      return this.json(res, fault.status, {
+        message: (fault as { message?: string }).message ?? 'Internal Server Error',
+        code: 0,
+      });
     }
     const headers = this.take();
     if (!headers) {
       record(429, this.windowStart + this.bucket.windowMs);
-      return this.rateLimited(res, Math.max(0.001, (this.windowStart + this.bucket.windowMs - Date.now()) / 1000), false);
+      return this.rateLimited(
+        res,
+        Math.max(0.001, (this.windowStart + this.bucket.windowMs - Date.now()) / 1000),
+        false,
+      );
     }
-    const exhaustedUntil = headers['x-ratelimit-remaining'] === '0' ? this.windowStart + this.bucket.windowMs : undefined;
-    if (!body || typeof body !== 'object' || ((typeof body.content !== 'string' || body.content === '') && !Array.isArray(body.embeds))) {
+    const exhaustedUntil =
+      headers['x-ratelimit-remaining'] === '0' ? this.windowStart + this.bucket.windowMs : undefined;
+    if (
+      !body ||
+      typeof body !== 'object' ||
+      ((typeof body.content !== 'string' || body.content === '') && !Array.isArray(body.embeds))
+    ) {
       record(400);
       return this.json(res, 400, { message: 'Cannot send an empty message', code: 50006 }, headers);
     }
     if (typeof body.content === 'string' && body.content.length > 2000) {
       record(400);
-      return this.json(res, 400, { message: 'Invalid Form Body', code: 50035, errors: { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } } }, headers);
+      return this.json(
+        res,
+        400,
+        {
+          message: 'Invalid Form Body',
+          code: 50035,
+          errors: {
+            content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] },
+          },
+        },
+        headers,
+      );
     }
     record(wait ? 200 : 204, exhaustedUntil);
     const message = { id: String(snowflake++), content: body.content ?? '', at: Date.now(), body };
@@ -150,7 +174,22 @@ export class FakeDiscord {
       res.writeHead(204, headers).end();
       return;
     }
-    this.json(res, 200, { id: message.id, type: 0, content: message.content, channel_id: '1', webhook_id: this.webhookId, author: { id: this.webhookId, username: body.username ?? 'keel', bot: true }, embeds: body.embeds ?? [], mentions: [], timestamp: new Date(message.at).toISOString() }, headers);
+    this.json(
+      res,
+      200,
+      {
+        id: message.id,
+        type: 0,
+        content: message.content,
+        channel_id: '1',
+        webhook_id: this.webhookId,
+        author: { id: this.webhookId, username: body.username ?? 'keel', bot: true },
+        embeds: body.embeds ?? [],
+        mentions: [],
+        timestamp: new Date(message.at).toISOString(),
+      },
+      headers,
+    );
   }
 
   /** Counts the request against the bucket; its headers, or undefined when the bucket is exhausted. */
@@ -174,7 +213,10 @@ export class FakeDiscord {
   }
 
   private rateLimited(res: ServerResponse, retryAfter: number, global: boolean): void {
-    const headers: Record<string, string> = { 'retry-after': String(Math.ceil(retryAfter)), 'x-ratelimit-scope': global ? 'global' : 'user' };
+    const headers: Record<string, string> = {
+      'retry-after': String(Math.ceil(retryAfter)),
+      'x-ratelimit-scope': global ? 'global' : 'user',
+    };
     if (global) headers['x-ratelimit-global'] = 'true';
     this.json(res, 429, { message: 'You are being rate limited.', retry_after: retryAfter, global }, headers);
   }

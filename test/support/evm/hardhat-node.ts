@@ -18,11 +18,24 @@ export class HardhatNode {
 
   static async start(timeoutMs = 60_000): Promise<HardhatNode> {
     const port = await freePort();
-    const proc = spawn(process.execPath, ['node_modules/hardhat/internal/cli/cli.js', '--config', CONFIG, 'node', '--hostname', '127.0.0.1', '--port', String(port)], {
-      cwd: projectRoot,
-      env: { PATH: process.env.PATH, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', DO_NOT_TRACK: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [
+        'node_modules/hardhat/internal/cli/cli.js',
+        '--config',
+        CONFIG,
+        'node',
+        '--hostname',
+        '127.0.0.1',
+        '--port',
+        String(port),
+      ],
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true', DO_NOT_TRACK: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
     proc.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));

@@ -39,7 +39,13 @@ export class TestChain {
       const wallet = createWalletClient({ chain: hardhat, transport });
       const accounts = await wallet.getAddresses();
       const { abi, bytecode } = compileTestUsdc();
-      const deploy = await wallet.deployContract({ abi, bytecode, account: accounts[0]!, chain: hardhat, args: [10n ** 15n] });
+      const deploy = await wallet.deployContract({
+        abi,
+        bytecode,
+        account: accounts[0]!,
+        chain: hardhat,
+        args: [10n ** 15n],
+      });
       const receipt = await client.waitForTransactionReceipt({ hash: deploy });
       if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error('TestUSDC deployment failed');
       const chain = new TestChain(node, client, wallet, accounts, receipt.contractAddress, abi);
@@ -75,7 +81,12 @@ export class TestChain {
   }
 
   async usdcBalance(of: string): Promise<bigint> {
-    return (await this.client.readContract({ address: this.usdc, abi: this.abi, functionName: 'balanceOf', args: [of as Address] })) as bigint;
+    return (await this.client.readContract({
+      address: this.usdc,
+      abi: this.abi,
+      functionName: 'balanceOf',
+      args: [of as Address],
+    })) as bigint;
   }
 
   private async mined(hash: Hash): Promise<Sent> {

@@ -20,14 +20,19 @@ export function compileTestUsdc(): CompiledContract {
   const input = {
     language: 'Solidity',
     sources: { 'TestUSDC.sol': { content: readFileSync(SOURCE, 'utf8') } },
-    settings: { evmVersion: 'cancun', optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { TestUSDC: ['abi', 'evm.bytecode.object'] } } },
+    settings: {
+      evmVersion: 'cancun',
+      optimizer: { enabled: true, runs: 200 },
+      outputSelection: { '*': { TestUSDC: ['abi', 'evm.bytecode.object'] } },
+    },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: Array<{ severity: string; formattedMessage: string }>;
     contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === 'error');
-  if (errors.length > 0) throw new Error(`TestUSDC.sol did not compile:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
+  if (errors.length > 0)
+    throw new Error(`TestUSDC.sol did not compile:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
   const contract = output.contracts['TestUSDC.sol']!.TestUSDC!;
   compiled = { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
   return compiled;

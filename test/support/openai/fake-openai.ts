@@ -74,11 +74,20 @@ export class FakeOpenAI {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return this.error(res, 404, 'unknown route', 'invalid_request_error');
-    if (req.headers.authorization !== `Bearer ${this.apiKey}`) return this.error(res, 401, 'Incorrect API key provided', 'invalid_request_error');
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions')
+      return this.error(res, 404, 'unknown route', 'invalid_request_error');
+    if (req.headers.authorization !== `Bearer ${this.apiKey}`)
+      return this.error(res, 401, 'Incorrect API key provided', 'invalid_request_error');
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     const content = String(body.messages?.at(-1)?.content ?? '');
-    const seen: SeenRequest = { seq: this.requests.length + 1, key: String(req.headers['idempotency-key'] ?? ''), body, content, at: Date.now(), clientClosed: false };
+    const seen: SeenRequest = {
+      seq: this.requests.length + 1,
+      key: String(req.headers['idempotency-key'] ?? ''),
+      body,
+      content,
+      at: Date.now(),
+      clientClosed: false,
+    };
     this.requests.push(seen);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -98,7 +107,13 @@ export class FakeOpenAI {
       if (step.retryAfter !== undefined) headers['retry-after'] = step.retryAfter;
       if (step.retryAfterMs !== undefined) headers['retry-after-ms'] = String(step.retryAfterMs);
       seen.status = step.status;
-      return this.error(res, step.status, step.message ?? `fake error ${step.status}`, step.status === 429 ? 'rate_limit_error' : 'server_error', headers);
+      return this.error(
+        res,
+        step.status,
+        step.message ?? `fake error ${step.status}`,
+        step.status === 429 ? 'rate_limit_error' : 'server_error',
+        headers,
+      );
     }
     seen.status = 200;
     const reply = step.reply ?? defaultReply(body);
@@ -114,7 +129,13 @@ export class FakeOpenAI {
     });
   }
 
-  private error(res: ServerResponse, status: number, message: string, type: string, headers: Record<string, string> = {}): void {
+  private error(
+    res: ServerResponse,
+    status: number,
+    message: string,
+    type: string,
+    headers: Record<string, string> = {},
+  ): void {
     this.json(res, status, { error: { message, type, code: null, param: null } }, headers);
   }
 

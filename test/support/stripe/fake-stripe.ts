@@ -133,7 +133,11 @@ export class FakeStripe {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       log.status = status;
       if (res.destroyed) return;
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(8).toString('hex')}`, ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'request-id': `req_${randomBytes(8).toString('hex')}`,
+        ...headers,
+      });
       res.end(JSON.stringify(body));
     };
 
@@ -141,11 +145,16 @@ export class FakeStripe {
       return send(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
     }
     const route = this.routes.find(([m, re]) => m === method && re.test(url.pathname));
-    if (!route) return send(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.pathname}).` } });
+    if (!route)
+      return send(404, {
+        error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.pathname}).` },
+      });
     const fault = this.takeFault(method, url.pathname);
     if (fault?.status) {
       log.fault = true;
-      return send(fault.status, { error: { type: 'api_error', message: 'An unknown error occurred (injected fault).' } });
+      return send(fault.status, {
+        error: { type: 'api_error', message: 'An unknown error occurred (injected fault).' },
+      });
     }
 
     const request = `${method} ${url.pathname} ${canonical(params)}`;
@@ -154,9 +163,26 @@ export class FakeStripe {
     let body: unknown;
     let headers: Record<string, string> = {};
     if (earlier && earlier.request !== request) {
-      [status, body] = [400, { error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } }];
+      [status, body] = [
+        400,
+        {
+          error: {
+            type: 'idempotency_error',
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+          },
+        },
+      ];
     } else if (earlier && earlier.status === undefined) {
-      [status, body] = [409, { error: { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this Idempotent Key.' } }];
+      [status, body] = [
+        409,
+        {
+          error: {
+            type: 'idempotency_error',
+            code: 'idempotency_key_in_use',
+            message: 'There is currently another in-progress request using this Idempotent Key.',
+          },
+        },
+      ];
     } else if (earlier) {
       [status, body, headers] = [earlier.status!, earlier.body, { 'idempotent-replayed': 'true' }];
       log.replayed = true;
@@ -172,18 +198,25 @@ export class FakeStripe {
   }
 
   /** Runs a route: [status, body, status to save under the idempotency key (undefined: save nothing)]. */
-  private run(route: [string, RegExp, Handler], path: string, params: Record<string, any>): [number, unknown, number | undefined] {
+  private run(
+    route: [string, RegExp, Handler],
+    path: string,
+    params: Record<string, any>,
+  ): [number, unknown, number | undefined] {
     try {
       const id = route[1].exec(path)?.[1] ?? '';
       return [200, route[2](params, id), 200];
     } catch (err) {
-      if (!(err instanceof StripeHttpError)) return [500, { error: { type: 'api_error', message: String(err) } }, undefined];
+      if (!(err instanceof StripeHttpError))
+        return [500, { error: { type: 'api_error', message: String(err) } }, undefined];
       return [err.status, { error: err.body }, err.saved ? err.status : undefined];
     }
   }
 
   private takeFault(method: string, path: string): Fault | undefined {
-    const fault = this.faults.find((f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(path)));
+    const fault = this.faults.find(
+      (f) => f.times > 0 && (!f.method || f.method === method) && (!f.path || f.path.test(path)),
+    );
     if (fault) fault.times--;
     return fault;
   }

@@ -19,6 +19,12 @@ export function parseStripeForm(encoded: string): Record<string, any> {
 /** A stable text form of parameters, to compare a reused idempotency key's request with the first one. */
 export function canonical(params: Record<string, any>): string {
   const sort = (v: any): any =>
-    v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+    v && typeof v === 'object'
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sort(v[k])]),
+        )
+      : v;
   return JSON.stringify(sort(params));
 }

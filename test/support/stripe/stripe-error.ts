@@ -10,10 +10,18 @@ export class StripeHttpError extends Error {
   }
 
   static invalid(message: string, code: string, param?: string, saved = false): StripeHttpError {
-    return new StripeHttpError(400, { type: 'invalid_request_error', code, message, ...(param ? { param } : {}) }, saved);
+    return new StripeHttpError(
+      400,
+      { type: 'invalid_request_error', code, message, ...(param ? { param } : {}) },
+      saved,
+    );
   }
 
   static missing(what: string, id: string): StripeHttpError {
-    return new StripeHttpError(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}: '${id}'`, param: 'id' }, false);
+    return new StripeHttpError(
+      404,
+      { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${what}: '${id}'`, param: 'id' },
+      false,
+    );
   }
 }

@@ -30,12 +30,20 @@ export class StripeLedger {
 
   createIntent(p: Obj): Obj {
     const amount = Number(p.amount);
-    if (p.amount === undefined) throw StripeHttpError.invalid('Missing required param: amount.', 'parameter_missing', 'amount');
-    if (!Number.isInteger(amount) || amount < 1) throw StripeHttpError.invalid('Invalid integer: amount', 'parameter_invalid_integer', 'amount');
+    if (p.amount === undefined)
+      throw StripeHttpError.invalid('Missing required param: amount.', 'parameter_missing', 'amount');
+    if (!Number.isInteger(amount) || amount < 1)
+      throw StripeHttpError.invalid('Invalid integer: amount', 'parameter_invalid_integer', 'amount');
     const currency = String(p.currency ?? '').toLowerCase();
-    if (!(currency in MINIMUM)) throw StripeHttpError.invalid(`Invalid currency: ${currency}.`, 'parameter_invalid', 'currency', true);
+    if (!(currency in MINIMUM))
+      throw StripeHttpError.invalid(`Invalid currency: ${currency}.`, 'parameter_invalid', 'currency', true);
     if (amount < MINIMUM[currency]!) {
-      throw StripeHttpError.invalid(`Amount must be at least ${MINIMUM[currency]} ${currency}`, 'amount_too_small', 'amount', true);
+      throw StripeHttpError.invalid(
+        `Amount must be at least ${MINIMUM[currency]} ${currency}`,
+        'amount_too_small',
+        'amount',
+        true,
+      );
     }
     const pi: Obj = {
       id: id('pi'),
@@ -71,15 +79,26 @@ export class StripeLedger {
   confirm(piId: string, p: Obj): Obj {
     const pi = this.intent(piId);
     if (!['requires_payment_method', 'requires_confirmation'].includes(pi.status)) {
-      throw StripeHttpError.invalid(`This PaymentIntent's status is ${pi.status}, so it cannot be confirmed.`, 'payment_intent_unexpected_state', undefined, true);
+      throw StripeHttpError.invalid(
+        `This PaymentIntent's status is ${pi.status}, so it cannot be confirmed.`,
+        'payment_intent_unexpected_state',
+        undefined,
+        true,
+      );
     }
     const pm = String(p.payment_method ?? '');
-    if (!pm.startsWith('pm_card_')) throw StripeHttpError.invalid(`No such PaymentMethod: '${pm}'`, 'resource_missing', 'payment_method', true);
+    if (!pm.startsWith('pm_card_'))
+      throw StripeHttpError.invalid(`No such PaymentMethod: '${pm}'`, 'resource_missing', 'payment_method', true);
     pi.payment_method = pm;
     const decline = DECLINES[pm];
     if (decline) {
       pi.status = 'requires_payment_method';
-      pi.last_payment_error = { type: 'card_error', code: 'card_declined', decline_code: decline, message: 'Your card was declined.' };
+      pi.last_payment_error = {
+        type: 'card_error',
+        code: 'card_declined',
+        decline_code: decline,
+        message: 'Your card was declined.',
+      };
       this.emit('payment_intent.payment_failed', pi);
       throw new StripeHttpError(402, { ...pi.last_payment_error, payment_intent: copy(pi) });
     }
@@ -96,7 +115,12 @@ export class StripeLedger {
       created: now(),
     };
     this.charges.set(charge.id, charge);
-    Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id, last_payment_error: null });
+    Object.assign(pi, {
+      status: 'succeeded',
+      amount_received: pi.amount,
+      latest_charge: charge.id,
+      last_payment_error: null,
+    });
     this.emit('charge.succeeded', charge);
     this.emit('payment_intent.succeeded', pi);
     return copy(pi);
@@ -105,7 +129,12 @@ export class StripeLedger {
   cancel(piId: string, p: Obj): Obj {
     const pi = this.intent(piId);
     if (pi.status === 'succeeded' || pi.status === 'canceled') {
-      throw StripeHttpError.invalid(`This PaymentIntent's status is ${pi.status}, so it cannot be canceled.`, 'payment_intent_unexpected_state', undefined, true);
+      throw StripeHttpError.invalid(
+        `This PaymentIntent's status is ${pi.status}, so it cannot be canceled.`,
+        'payment_intent_unexpected_state',
+        undefined,
+        true,
+      );
     }
     Object.assign(pi, { status: 'canceled', cancellation_reason: p.cancellation_reason ?? 'requested_by_customer' });
     this.emit('payment_intent.canceled', pi);
@@ -113,15 +142,33 @@ export class StripeLedger {
   }
 
   createRefund(p: Obj): Obj {
-    if (!p.payment_intent) throw StripeHttpError.invalid('Missing required param: payment_intent.', 'parameter_missing', 'payment_intent');
+    if (!p.payment_intent)
+      throw StripeHttpError.invalid('Missing required param: payment_intent.', 'parameter_missing', 'payment_intent');
     const pi = this.intent(String(p.payment_intent));
     const charge = pi.latest_charge ? this.charges.get(pi.latest_charge) : undefined;
-    if (!charge) throw StripeHttpError.invalid(`PaymentIntent ${pi.id} does not have a successful charge to refund.`, 'charge_not_refundable', undefined, true);
+    if (!charge)
+      throw StripeHttpError.invalid(
+        `PaymentIntent ${pi.id} does not have a successful charge to refund.`,
+        'charge_not_refundable',
+        undefined,
+        true,
+      );
     const left = charge.amount - charge.amount_refunded;
     const amount = p.amount === undefined ? left : Number(p.amount);
-    if (left <= 0) throw StripeHttpError.invalid(`Charge ${charge.id} has already been refunded.`, 'charge_already_refunded', undefined, true);
+    if (left <= 0)
+      throw StripeHttpError.invalid(
+        `Charge ${charge.id} has already been refunded.`,
+        'charge_already_refunded',
+        undefined,
+        true,
+      );
     if (amount > left) {
-      throw StripeHttpError.invalid(`Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`, 'amount_too_large', 'amount', true);
+      throw StripeHttpError.invalid(
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`,
+        'amount_too_large',
+        'amount',
+        true,
+      );
     }
     const refund: Obj = {
       id: id('re'),

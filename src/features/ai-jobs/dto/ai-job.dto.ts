@@ -10,12 +10,19 @@ export class AcceptedAiJobDto {
 export class AiJobResultDto {
   @ApiProperty({ description: "The model's reply." }) text: string;
   @ApiPropertyOptional({ type: [String], description: 'classify: the chosen labels.' }) labels?: string[];
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'extract: each requested field (null when absent).' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'extract: each requested field (null when absent).',
+  })
   data?: Record<string, unknown>;
 }
 
 export class AiJobErrorDto {
-  @ApiProperty({ example: 'rate-limited', description: 'timeout, connection, rate-limited, server, rejected, invalid-output, not-configured, internal' })
+  @ApiProperty({
+    example: 'rate-limited',
+    description: 'timeout, connection, rate-limited, server, rejected, invalid-output, not-configured, internal',
+  })
   code: string;
   @ApiProperty() message: string;
   @ApiPropertyOptional({ description: "The provider's HTTP status, when it answered." }) status?: number;
@@ -43,7 +50,10 @@ export class AiJobDto {
   @ApiProperty({ minimum: 0, maximum: 100, description: 'Coarse: 0 queued, 10 running, 100 final.' }) progress: number;
   @ApiProperty({ type: 'object', additionalProperties: true }) options: Record<string, unknown>;
   @ApiPropertyOptional({ type: AiJobResultDto }) result?: AiJobResultDto;
-  @ApiPropertyOptional({ type: AiJobErrorDto, description: 'Why the job failed, or why the last attempt did (then retryable).' })
+  @ApiPropertyOptional({
+    type: AiJobErrorDto,
+    description: 'Why the job failed, or why the last attempt did (then retryable).',
+  })
   error?: AiJobErrorDto;
   @ApiProperty({ description: 'Worker attempts that started the job.' }) attempts: number;
   @ApiProperty({ description: 'HTTP requests made to the provider, retries included.' }) providerCalls: number;
@@ -56,5 +66,6 @@ export class AiJobDto {
 
 export class AiJobPageDto {
   @ApiProperty({ type: [AiJobDto] }) items: AiJobDto[];
-  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page.' }) nextCursor?: string;
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page.' })
+  nextCursor?: string;
 }

@@ -12,13 +12,17 @@ export class CreateAiJobDto {
   @ApiProperty({
     description:
       'summarize, classify, extract: the text (at most AI_MAX_INPUT_CHARS characters). chat: the messages so far, ending with a user message.',
-    oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { $ref: getSchemaPath(ChatMessageDto) }, minItems: 1, maxItems: 100 }],
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'array', items: { $ref: getSchemaPath(ChatMessageDto) }, minItems: 1, maxItems: 100 },
+    ],
   })
   @IsDefined()
   input: unknown;
 
   @ApiPropertyOptional({
-    description: 'Task options: summarize, classify (labels required), extract (fields required) or chat. Unknown options are refused.',
+    description:
+      'Task options: summarize, classify (labels required), extract (fields required) or chat. Unknown options are refused.',
     oneOf: [SummarizeOptions, ClassifyOptions, ExtractOptions, ChatOptions].map((c) => ({ $ref: getSchemaPath(c) })),
   })
   @IsOptional()

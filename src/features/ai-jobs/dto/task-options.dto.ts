@@ -23,7 +23,10 @@ import {
 // (AI_MAX_INPUT_CHARS, AI_MAX_OUTPUT_TOKENS) are checked in task-validation.ts.
 
 class OutputOptions {
-  @ApiPropertyOptional({ description: 'Upper bound of the reply, in tokens (at most AI_MAX_OUTPUT_TOKENS).', minimum: 1 })
+  @ApiPropertyOptional({
+    description: 'Upper bound of the reply, in tokens (at most AI_MAX_OUTPUT_TOKENS).',
+    minimum: 1,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -45,7 +48,12 @@ export class SummarizeOptions extends OutputOptions {
 }
 
 export class ClassifyOptions extends OutputOptions {
-  @ApiProperty({ type: [String], minItems: 2, maxItems: 50, description: 'The labels to choose from (unique, 1-100 characters each).' })
+  @ApiProperty({
+    type: [String],
+    minItems: 2,
+    maxItems: 50,
+    description: 'The labels to choose from (unique, 1-100 characters each).',
+  })
   @IsArray()
   @ArrayMinSize(2)
   @ArrayMaxSize(50)
@@ -61,12 +69,20 @@ export class ClassifyOptions extends OutputOptions {
 }
 
 export class ExtractOptions extends OutputOptions {
-  @ApiProperty({ type: [String], minItems: 1, maxItems: 50, description: 'Names of the fields to extract (identifiers, unique).' })
+  @ApiProperty({
+    type: [String],
+    minItems: 1,
+    maxItems: 50,
+    description: 'Names of the fields to extract (identifiers, unique).',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(50)
   @ArrayUnique()
-  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { each: true, message: 'each field must be an identifier of letters, digits and _ (at most 64)' })
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, {
+    each: true,
+    message: 'each field must be an identifier of letters, digits and _ (at most 64)',
+  })
   fields: string[];
 }
 

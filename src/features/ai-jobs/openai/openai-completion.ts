@@ -15,7 +15,10 @@ class HookedOpenAI extends OpenAI {
     super(options);
   }
 
-  protected override async prepareRequest(request: RequestInit, ctx: { url: string; options: { signal?: AbortSignal | null } }): Promise<void> {
+  protected override async prepareRequest(
+    request: RequestInit,
+    ctx: { url: string; options: { signal?: AbortSignal | null } },
+  ): Promise<void> {
     await super.prepareRequest(request, ctx as never);
     await this.hook(ctx.options.signal ?? undefined);
   }
@@ -27,7 +30,11 @@ class HookedOpenAI extends OpenAI {
  * times, waiting what `retry-after-ms` / `Retry-After` say (its own backoff otherwise). The bus cannot
  * delay one retry by a per-error amount, so Retry-After is honoured here, within the job's attempt.
  */
-export async function openAiCompletion(c: AppConfig, request: CompletionRequest, call: CompletionCall): Promise<Completion> {
+export async function openAiCompletion(
+  c: AppConfig,
+  request: CompletionRequest,
+  call: CompletionCall,
+): Promise<Completion> {
   const client = new HookedOpenAI(
     { baseURL: c.AI_BASE_URL, apiKey: c.AI_API_KEY, timeout: c.AI_TIMEOUT_MS, maxRetries: c.AI_MAX_RETRIES },
     call.beforeRequest,
@@ -54,7 +61,9 @@ export async function openAiCompletion(c: AppConfig, request: CompletionRequest,
     return {
       text,
       model: res.model || c.AI_MODEL,
-      usage: u ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens } : undefined,
+      usage: u
+        ? { promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, totalTokens: u.total_tokens }
+        : undefined,
     };
   } catch (err) {
     throw toProviderError(err, call.signal);
@@ -78,11 +87,14 @@ function abortion(signal: AbortSignal): { promise: Promise<never>; dispose(): vo
 function toProviderError(err: unknown, signal: AbortSignal): ProviderError {
   if (err instanceof ProviderError) return err;
   if (signal.aborted || err instanceof APIUserAbortError) return new ProviderError('aborted', 'the call was aborted');
-  if (err instanceof APIConnectionTimeoutError) return new ProviderError('timeout', 'the provider did not answer in time (AI_TIMEOUT_MS)');
-  if (err instanceof APIError && err.status === undefined) return new ProviderError('connection', `cannot reach the provider: ${err.message}`);
+  if (err instanceof APIConnectionTimeoutError)
+    return new ProviderError('timeout', 'the provider did not answer in time (AI_TIMEOUT_MS)');
+  if (err instanceof APIError && err.status === undefined)
+    return new ProviderError('connection', `cannot reach the provider: ${err.message}`);
   if (err instanceof APIError) {
     const status = err.status!;
-    const kind = status === 429 ? 'rate-limited' : status >= 500 || status === 408 || status === 409 ? 'server' : 'rejected';
+    const kind =
+      status === 429 ? 'rate-limited' : status >= 500 || status === 408 || status === 409 ? 'server' : 'rejected';
     return new ProviderError(kind, `the provider answered ${err.message}`, status);
   }
   return new ProviderError('connection', err instanceof Error ? err.message : String(err));

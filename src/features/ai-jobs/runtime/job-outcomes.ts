@@ -35,8 +35,21 @@ export class JobOutcomes {
   }
 
   /** Completed, unless cancellation was requested during the call: then cancelled (the usage is kept). */
-  async completed(job: AiJobDoc, runId: string, completion: Completion, result: AiJobResult, calls: number): Promise<void> {
-    const set = { status: 'completed' as const, result, usage: completion.usage, model: completion.model, progress: 100, finishedAt: new Date() };
+  async completed(
+    job: AiJobDoc,
+    runId: string,
+    completion: Completion,
+    result: AiJobResult,
+    calls: number,
+  ): Promise<void> {
+    const set = {
+      status: 'completed' as const,
+      result,
+      usage: completion.usage,
+      model: completion.model,
+      progress: 100,
+      finishedAt: new Date(),
+    };
     const doc = await this.end(job, runId, { set, unset: ['error'], calls, unlessCancelled: true }, (d) => ({
       type: AI_JOB_COMPLETED,
       payload: {
@@ -51,7 +64,12 @@ export class JobOutcomes {
     if (!doc) await this.cancelled(job, runId, calls, { usage: completion.usage, model: completion.model });
   }
 
-  async cancelled(job: AiJobDoc, runId: string, calls: number, extra: Pick<RunEnd['set'], 'usage' | 'model'> = {}): Promise<void> {
+  async cancelled(
+    job: AiJobDoc,
+    runId: string,
+    calls: number,
+    extra: Pick<RunEnd['set'], 'usage' | 'model'> = {},
+  ): Promise<void> {
     const set = { ...extra, status: 'cancelled' as const, progress: 100, finishedAt: new Date() };
     await this.end(job, runId, { set, calls }, (d) => ({
       type: AI_JOB_CANCELLED,
@@ -63,7 +81,11 @@ export class JobOutcomes {
     const set = { status: 'failed' as const, error, progress: 100, finishedAt: new Date() };
     await this.end(job, runId, { set, calls }, (d) => ({
       type: AI_JOB_FAILED,
-      payload: { ...base(d), error: { code: error.code, message: error.message, status: error.status }, attempts: d.attempts } satisfies AiJobFailedPayload,
+      payload: {
+        ...base(d),
+        error: { code: error.code, message: error.message, status: error.status },
+        attempts: d.attempts,
+      } satisfies AiJobFailedPayload,
     }));
   }
 
@@ -73,7 +95,12 @@ export class JobOutcomes {
     await this.announce(await this.repo.endRun(owner(job), job._id.toHexString(), runId, { set, calls }));
   }
 
-  private async end(job: AiJobDoc, runId: string, end: RunEnd, event: (doc: AiJobDoc) => { type: string; payload: unknown }): Promise<AiJobDoc | null> {
+  private async end(
+    job: AiJobDoc,
+    runId: string,
+    end: RunEnd,
+    event: (doc: AiJobDoc) => { type: string; payload: unknown },
+  ): Promise<AiJobDoc | null> {
     const id = job._id.toHexString();
     const doc = await this.tx.run(async (session) => {
       const d = await this.repo.endRun(owner(job), id, runId, { ...end, session });

@@ -91,14 +91,24 @@ export class JobRunner {
     }
   }
 
-  private async runClaimed(job: AiJobDoc, runId: string, ctx: HandlerContext, cancel: RunCancel, slot: Slot): Promise<void> {
+  private async runClaimed(
+    job: AiJobDoc,
+    runId: string,
+    ctx: HandlerContext,
+    cancel: RunCancel,
+    slot: Slot,
+  ): Promise<void> {
     if (job.cancelRequested) return this.outcomes.cancelled(job, runId, 0);
     const id = job._id.toHexString();
     const lost = new AbortController();
     const heartbeat = setInterval(() => {
       void this.repo
         .renew({ id: job.ownerId }, id, runId, RUN_LEASE_MS)
-        .then((r) => (r === null ? lost.abort(new Error('the run lost its claim on the job')) : r.cancelRequested && cancel.cancel()))
+        .then((r) =>
+          r === null
+            ? lost.abort(new Error('the run lost its claim on the job'))
+            : r.cancelRequested && cancel.cancel(),
+        )
         .catch(() => undefined);
       void slot.renew().catch(() => undefined);
     }, RUN_HEARTBEAT_MS);
@@ -108,7 +118,10 @@ export class JobRunner {
     try {
       const request = completionRequest(job.task, job.input, job.options ?? {}, this.config.AI_MAX_OUTPUT_TOKENS);
       if (this.settings.missing().length > 0) {
-        throw new ProviderError('not-configured', `the AI provider is not configured on this worker: set ${this.settings.missing().join(', ')}`);
+        throw new ProviderError(
+          'not-configured',
+          `the AI provider is not configured on this worker: set ${this.settings.missing().join(', ')}`,
+        );
       }
       const completion = await this.provider.complete(request, {
         signal,
@@ -128,7 +141,15 @@ export class JobRunner {
     }
   }
 
-  private async afterFailure(job: AiJobDoc, runId: string, err: unknown, calls: number, ctx: HandlerContext, cancel: RunCancel, lost: AbortController): Promise<void> {
+  private async afterFailure(
+    job: AiJobDoc,
+    runId: string,
+    err: unknown,
+    calls: number,
+    ctx: HandlerContext,
+    cancel: RunCancel,
+    lost: AbortController,
+  ): Promise<void> {
     const id = job._id.toHexString();
     if (cancel.signal.aborted) return this.outcomes.cancelled(job, runId, calls);
     if (lost.signal.aborted) throw lost.signal.reason;
@@ -138,17 +159,22 @@ export class JobRunner {
     }
     const error = describe(err);
     const final = !error.retryable || ctx.attempt >= this.config.EVENTS_ATTEMPTS;
-    this.logger.warn(`ai job ${id} attempt ${ctx.attempt} failed (${error.code}: ${error.message})${final ? '; the job failed' : '; it will be retried'}`);
+    this.logger.warn(
+      `ai job ${id} attempt ${ctx.attempt} failed (${error.code}: ${error.message})${final ? '; the job failed' : '; it will be retried'}`,
+    );
     if (!final) {
       await this.outcomes.requeue(job, runId, error, calls);
       throw new Error(`ai job ${id}: ${error.message}`);
     }
     await this.outcomes.failed(job, runId, error, calls);
-    throw error.retryable ? new Error(`ai job ${id} failed after ${ctx.attempt} attempts: ${error.message}`) : new PermanentError(`ai job ${id}: ${error.message}`);
+    throw error.retryable
+      ? new Error(`ai job ${id} failed after ${ctx.attempt} attempts: ${error.message}`)
+      : new PermanentError(`ai job ${id}: ${error.message}`);
   }
 }
 
 function describe(err: unknown): AiJobError {
-  if (err instanceof ProviderError) return { code: err.kind, message: err.message, status: err.status, retryable: err.retryable };
+  if (err instanceof ProviderError)
+    return { code: err.kind, message: err.message, status: err.status, retryable: err.retryable };
   return { code: 'internal', message: err instanceof Error ? err.message : String(err), retryable: true };
 }

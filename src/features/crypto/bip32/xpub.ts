@@ -27,13 +27,15 @@ export class ExtendedPublicKey {
     } catch (err) {
       throw new Error(`not a valid BIP-32 extended public key (${(err as Error).message})`);
     }
-    if (key.privateKey) throw new Error('an extended PRIVATE key was given; configure the extended public key (xpub) only');
+    if (key.privateKey)
+      throw new Error('an extended PRIVATE key was given; configure the extended public key (xpub) only');
     return new ExtendedPublicKey(key);
   }
 
   /** The uncompressed (65-byte, 0x04-prefixed) public key of deposit `index`. */
   publicKeyAt(index: number): Uint8Array {
-    if (!Number.isInteger(index) || index < 0 || index >= 2 ** 31) throw new RangeError(`derivation index ${index} is out of range`);
+    if (!Number.isInteger(index) || index < 0 || index >= 2 ** 31)
+      throw new RangeError(`derivation index ${index} is out of range`);
     const compressed = this.external.deriveChild(index).publicKey;
     if (!compressed) throw new Error('derivation produced no public key');
     return decompress(compressed);
@@ -46,7 +48,8 @@ export class ExtendedPublicKey {
  * parity the prefix names (p ≡ 3 mod 4, so this is the square root).
  */
 function decompress(compressed: Uint8Array): Uint8Array {
-  if (compressed.length !== 33 || (compressed[0] !== 2 && compressed[0] !== 3)) throw new Error('not a compressed secp256k1 key');
+  if (compressed.length !== 33 || (compressed[0] !== 2 && compressed[0] !== 3))
+    throw new Error('not a compressed secp256k1 key');
   const x = BigInt(`0x${Buffer.from(compressed.subarray(1)).toString('hex')}`);
   const rhs = (modPow(x, 3n, P) + 7n) % P;
   let y = modPow(rhs, (P + 1n) / 4n, P);

@@ -36,8 +36,13 @@ export class CoinbasePriceFeed extends PriceFeed {
     if (typeof amount !== 'string' || !PRICE.test(amount) || /^0(\.0*)?$/.test(amount)) {
       throw new Error('the price feed answered without a positive decimal data.amount');
     }
-    if ((body.data?.base !== undefined && body.data.base !== asset) || (body.data?.currency !== undefined && body.data.currency !== currency)) {
-      throw new Error(`the price feed answered for another pair (${String(body.data?.base)}-${String(body.data?.currency)})`);
+    if (
+      (body.data?.base !== undefined && body.data.base !== asset) ||
+      (body.data?.currency !== undefined && body.data.currency !== currency)
+    ) {
+      throw new Error(
+        `the price feed answered for another pair (${String(body.data?.base)}-${String(body.data?.currency)})`,
+      );
     }
     return amount;
   }

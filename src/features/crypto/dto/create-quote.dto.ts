@@ -15,10 +15,17 @@ export class CreateQuoteDto {
     example: '100.00',
   })
   @IsString({ message: 'must be a decimal string such as "100.00" (a string, not a number)' })
-  @Matches(/^(0|[1-9]\d{0,11})(\.\d{1,4})?$/, { message: 'must be a positive decimal string such as "100.00", below 10^12' })
+  @Matches(/^(0|[1-9]\d{0,11})(\.\d{1,4})?$/, {
+    message: 'must be a positive decimal string such as "100.00", below 10^12',
+  })
   fiatAmount: string;
 
-  @ApiProperty({ description: 'ISO 4217 code (any case; used upper-case).', example: 'USD', minLength: 3, maxLength: 3 })
+  @ApiProperty({
+    description: 'ISO 4217 code (any case; used upper-case).',
+    example: 'USD',
+    minLength: 3,
+    maxLength: 3,
+  })
   @Transform(({ value }) => (typeof value === 'string' ? value.toUpperCase() : value))
   @IsString()
   @Matches(/^[A-Z]{3}$/, { message: 'must be a three-letter ISO 4217 currency code such as USD' })

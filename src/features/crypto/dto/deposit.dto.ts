@@ -15,11 +15,18 @@ export class DepositTransferDto {
 export class DepositDto {
   @ApiProperty({ example: '66b0c0ffee0000000000cafe' }) id: string;
   @ApiProperty() quoteId: string;
-  @ApiProperty({ description: 'Send the asset here (EIP-55 checksummed). Unique to this deposit.', example: '0x3f5CE5FBFe3E9af3971dD833D26bA9b5C936f0bE' })
+  @ApiProperty({
+    description: 'Send the asset here (EIP-55 checksummed). Unique to this deposit.',
+    example: '0x3f5CE5FBFe3E9af3971dD833D26bA9b5C936f0bE',
+  })
   address: string;
   @ApiProperty({ enum: ASSETS }) asset: Asset;
   @ApiPropertyOptional({ description: 'For USDC: the ERC-20 contract to transfer from.' }) tokenAddress?: string;
-  @ApiProperty({ description: 'What to send, in whole units of the asset (exact decimal string).', example: '0.032045' }) amount: string;
+  @ApiProperty({
+    description: 'What to send, in whole units of the asset (exact decimal string).',
+    example: '0.032045',
+  })
+  amount: string;
   @ApiProperty({
     enum: DEPOSIT_STATUSES,
     description:
@@ -29,7 +36,8 @@ export class DepositDto {
   status: DepositStatus;
   @ApiProperty({ description: 'Received within the deadline so far, in whole units.' }) received: string;
   @ApiProperty({ enum: PAYMENT_KINDS, description: 'received compared with amount.' }) payment: PaymentKind;
-  @ApiProperty({ description: 'Of the transfer that completed the amount (or the latest one until then).' }) confirmations: number;
+  @ApiProperty({ description: 'Of the transfer that completed the amount (or the latest one until then).' })
+  confirmations: number;
   @ApiProperty({ description: 'Confirmations needed (CRYPTO_CONFIRMATIONS).' }) requiredConfirmations: number;
   @ApiProperty({ type: [DepositTransferDto] }) transfers: DepositTransferDto[];
   @ApiProperty({ example: '100.00' }) fiatAmount: string;
@@ -43,6 +51,10 @@ export class DepositDto {
 
 export class DepositPageDto {
   @ApiProperty({ type: [DepositDto] }) items: DepositDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
   nextCursor: string | null;
 }

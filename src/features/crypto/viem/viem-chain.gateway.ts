@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { BaseError, BlockNotFoundError, createPublicClient, http, parseAbiItem, type Hex, type PublicClient } from 'viem';
+import {
+  BaseError,
+  BlockNotFoundError,
+  createPublicClient,
+  http,
+  parseAbiItem,
+  type Hex,
+  type PublicClient,
+} from 'viem';
 import { ChainGateway, type BlockHeader, type ChainTransfer, type ScannedBlock } from '../chain-gateway.js';
 import { CryptoSettings } from '../crypto.settings.js';
 
@@ -47,7 +55,9 @@ export class ViemChainGateway extends ChainGateway {
   }
 
   private async scan(number: number, watched: ReadonlySet<string>): Promise<ScannedBlock | null> {
-    const block = await this.rpc.getBlock({ blockNumber: BigInt(number), includeTransactions: true }).catch(orNullIfMissing);
+    const block = await this.rpc
+      .getBlock({ blockNumber: BigInt(number), includeTransactions: true })
+      .catch(orNullIfMissing);
     if (!block) return null;
     const header = headerOf(block);
     const candidates = block.transactions.filter((tx) => tx.to && tx.value > 0n && watched.has(tx.to.toLowerCase()));
@@ -81,7 +91,15 @@ export class ViemChainGateway extends ChainGateway {
         strict: true,
       });
       for (const log of logs) {
-        if (log.removed || log.args.value === 0n || log.blockNumber === null || log.blockHash === null || log.transactionHash === null || log.logIndex === null) continue;
+        if (
+          log.removed ||
+          log.args.value === 0n ||
+          log.blockNumber === null ||
+          log.blockHash === null ||
+          log.transactionHash === null ||
+          log.logIndex === null
+        )
+          continue;
         out.push({
           token: token.toLowerCase(),
           to: log.args.to.toLowerCase(),

@@ -63,11 +63,19 @@ export class DiscordWebhook {
         const body = (await res.json().catch(() => ({}))) as { id?: unknown };
         return { id: typeof body.id === 'string' ? body.id : undefined };
       }
-      const body = (await res.json().catch(() => ({}))) as { message?: string; code?: number; retry_after?: number; global?: boolean };
+      const body = (await res.json().catch(() => ({}))) as {
+        message?: string;
+        code?: number;
+        retry_after?: number;
+        global?: boolean;
+      };
       if (res.status === 429) {
         const seconds = Number(body.retry_after ?? res.headers.get('retry-after') ?? 1);
         await this.limits.block((Number.isFinite(seconds) ? seconds : 1) * 1000);
-        if (limited + 1 >= MAX_RATE_LIMITED) throw new DiscordUnavailableError(`Discord kept answering 429 (${body.global ? 'global' : 'webhook'} rate limit)`);
+        if (limited + 1 >= MAX_RATE_LIMITED)
+          throw new DiscordUnavailableError(
+            `Discord kept answering 429 (${body.global ? 'global' : 'webhook'} rate limit)`,
+          );
         continue;
       }
       const what = `Discord answered ${res.status}${body.message ? ` (${body.message}${body.code ? `, code ${body.code}` : ''})` : ''}`;
@@ -80,7 +88,9 @@ export class DiscordWebhook {
     const ms = await this.limits.waitMs();
     if (ms === 0) return;
     if (ms > this.settings.discordMaxWaitMs) {
-      throw new DiscordUnavailableError(`Discord rate limit: the webhook may be called again in ${ms} ms (DISCORD_MAX_WAIT_MS is ${this.settings.discordMaxWaitMs})`);
+      throw new DiscordUnavailableError(
+        `Discord rate limit: the webhook may be called again in ${ms} ms (DISCORD_MAX_WAIT_MS is ${this.settings.discordMaxWaitMs})`,
+      );
     }
     await sleep(ms, undefined, { signal });
   }
@@ -96,7 +106,9 @@ export class DiscordWebhook {
       });
     } catch (err) {
       // Never the URL in the message: it carries the webhook's token.
-      const why = timeout.aborted ? `no answer within DISCORD_TIMEOUT_MS (${this.settings.discordTimeoutMs} ms)` : (err as Error).message;
+      const why = timeout.aborted
+        ? `no answer within DISCORD_TIMEOUT_MS (${this.settings.discordTimeoutMs} ms)`
+        : (err as Error).message;
       throw new DiscordUnavailableError(`Discord is unreachable: ${why}`);
     }
   }

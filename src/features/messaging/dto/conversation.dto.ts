@@ -12,7 +12,10 @@ export class LastMessageDto {
 
 export class ConversationDto {
   @ApiProperty({ example: '665f1c2e9b1e8a0012345678' }) id: string;
-  @ApiProperty({ enum: CONVERSATION_KINDS, description: '`notifications`: the read-only conversation keel writes notifications into.' })
+  @ApiProperty({
+    enum: CONVERSATION_KINDS,
+    description: '`notifications`: the read-only conversation keel writes notifications into.',
+  })
   kind: ConversationKind;
   @ApiPropertyOptional() title?: string;
   @ApiProperty({ type: [String] }) participantIds: string[];
@@ -27,5 +30,6 @@ export class ConversationDto {
 
 export class ConversationPageDto {
   @ApiProperty({ type: [ConversationDto], description: 'Most recently active first.' }) items: ConversationDto[];
-  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page.' }) nextCursor?: string;
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page.' })
+  nextCursor?: string;
 }

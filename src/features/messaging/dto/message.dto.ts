@@ -9,8 +9,10 @@ export class NotificationSourceDto {
 export class MessageDto {
   @ApiProperty({ example: '665f1c2e9b1e8a0012345678' }) id: string;
   @ApiProperty() conversationId: string;
-  @ApiProperty({ description: 'Position in the conversation (1, 2, 3…, no gaps); SSE event ids carry it.' }) seq: number;
-  @ApiProperty({ enum: ['text', 'system'], description: '`system`: a notification keel wrote.' }) kind: 'text' | 'system';
+  @ApiProperty({ description: 'Position in the conversation (1, 2, 3…, no gaps); SSE event ids carry it.' })
+  seq: number;
+  @ApiProperty({ enum: ['text', 'system'], description: '`system`: a notification keel wrote.' }) kind:
+    'text' | 'system';
   @ApiPropertyOptional({ description: 'The author; absent on system messages.' }) senderId?: string;
   @ApiProperty() body: string;
   @ApiProperty() clientMessageId: string;
@@ -20,7 +22,8 @@ export class MessageDto {
 
 export class MessagePageDto {
   @ApiProperty({ type: [MessageDto], description: 'Newest first.' }) items: MessageDto[];
-  @ApiPropertyOptional({ description: 'Pass as `cursor` for older messages; absent on the last page.' }) nextCursor?: string;
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for older messages; absent on the last page.' })
+  nextCursor?: string;
 }
 
 export class ReadStateDto {

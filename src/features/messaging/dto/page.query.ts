@@ -7,7 +7,8 @@ export { PageQuery, DEFAULT_PAGE } from '../../../platform/http/index.js';
 export class StreamQuery {
   @ApiPropertyOptional({
     minimum: 0,
-    description: 'Start after this seq, for clients that cannot send `Last-Event-ID` (the header wins when both are sent).',
+    description:
+      'Start after this seq, for clients that cannot send `Last-Event-ID` (the header wins when both are sent).',
   })
   @IsOptional()
   @Type(() => Number)

@@ -49,7 +49,8 @@ export class ConversationStream {
           lastProgress = Date.now();
           subscriber.next({ type: 'message', id: String(m.seq), data: m });
         },
-        (a, b) => this.logger.warn(`conversation ${conversationId}: messages ${a}..${b} are not in MongoDB; skipping them`),
+        (a, b) =>
+          this.logger.warn(`conversation ${conversationId}: messages ${a}..${b} are not in MongoDB; skipping them`),
       );
 
       const flush = () => {
@@ -127,7 +128,11 @@ export class ConversationStream {
       this.channels
         .watch(conversationId, onLive)
         .then((stop) => (closed ? stop() : (stopWatching = stop)))
-        .catch((err: Error) => this.logger.warn(`conversation ${conversationId}: no live delivery (${err.message}); reading MongoDB every ${REREAD_MS} ms`))
+        .catch((err: Error) =>
+          this.logger.warn(
+            `conversation ${conversationId}: no live delivery (${err.message}); reading MongoDB every ${REREAD_MS} ms`,
+          ),
+        )
         .finally(() => void read());
       return cleanup;
     });

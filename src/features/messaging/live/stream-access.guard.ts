@@ -5,7 +5,10 @@ import { MessagingService } from '../messaging.service.js';
 
 const FROM = Symbol('messaging:stream-from');
 
-type StreamRequest = FastifyRequest<{ Params: { id: string }; Querystring: { after?: string } }> & { user?: AuthUser; [FROM]?: number };
+type StreamRequest = FastifyRequest<{ Params: { id: string }; Querystring: { after?: string } }> & {
+  user?: AuthUser;
+  [FROM]?: number;
+};
 
 /**
  * For the SSE route: access (404), `Last-Event-ID` / `after` (400) and where the stream starts are all
@@ -22,12 +25,19 @@ export class StreamAccessGuard implements CanActivate {
     const id = new ParseObjectIdPipe().transform(req.params.id, { type: 'param', data: 'id' });
     const after = req.query.after;
     if (after !== undefined && !/^\d{1,15}$/.test(after)) {
-      throw ProblemException.validation([{ field: 'after', message: 'must be a non-negative integer (a message seq)' }]);
+      throw ProblemException.validation([
+        { field: 'after', message: 'must be a non-negative integer (a message seq)' },
+      ]);
     }
     const header = req.headers['last-event-id'];
     const lastEventId = Array.isArray(header) ? header[0] : header;
     if (!req.user) throw ProblemException.notFound(`No conversation ${id}.`);
-    req[FROM] = await this.conversations.streamStart(req.user, id, lastEventId, after === undefined ? undefined : Number(after));
+    req[FROM] = await this.conversations.streamStart(
+      req.user,
+      id,
+      lastEventId,
+      after === undefined ? undefined : Number(after),
+    );
     return true;
   }
 }

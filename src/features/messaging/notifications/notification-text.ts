@@ -1,4 +1,9 @@
-import { AI_JOB_COMPLETED, AI_JOB_FAILED, type AiJobCompletedPayload, type AiJobFailedPayload } from '../../ai-jobs/ai-jobs.events.js';
+import {
+  AI_JOB_COMPLETED,
+  AI_JOB_FAILED,
+  type AiJobCompletedPayload,
+  type AiJobFailedPayload,
+} from '../../ai-jobs/ai-jobs.events.js';
 import { CryptoEvents, type CryptoDepositConfirmedPayload } from '../../crypto/crypto.events.js';
 import {
   PaymentsEvents,
@@ -40,7 +45,9 @@ export function money(minor: number, currency: string): string {
 
 /** Base units (a decimal string) in whole units: 1500000 with 6 decimals → 1.5. */
 export function units(base: string, decimals: number): string {
-  const digits = BigInt(base).toString().padStart(decimals + 1, '0');
+  const digits = BigInt(base)
+    .toString()
+    .padStart(decimals + 1, '0');
   const fraction = digits.slice(digits.length - decimals).replace(/0+$/, '');
   const whole = digits.slice(0, digits.length - decimals);
   return fraction ? `${whole}.${fraction}` : whole;
@@ -52,18 +59,27 @@ export function describe(type: string, payload: unknown): NotificationText {
   switch (type) {
     case PaymentsEvents.succeeded: {
       const p = payload as PaymentSucceededPayload;
-      return { title: 'Payment succeeded', summary: `Payment ${p.paymentId} of ${money(p.amount, p.currency)} succeeded.` };
+      return {
+        title: 'Payment succeeded',
+        summary: `Payment ${p.paymentId} of ${money(p.amount, p.currency)} succeeded.`,
+      };
     }
     case PaymentsEvents.failed: {
       const p = payload as PaymentFailedPayload;
       const why = p.message ?? p.reason;
       const verb = p.status === 'canceled' ? 'was canceled' : 'failed';
-      return { title: `Payment ${p.status === 'canceled' ? 'canceled' : 'failed'}`, summary: `Payment ${p.paymentId} of ${money(p.amount, p.currency)} ${verb}${why ? `: ${why}` : '.'}` };
+      return {
+        title: `Payment ${p.status === 'canceled' ? 'canceled' : 'failed'}`,
+        summary: `Payment ${p.paymentId} of ${money(p.amount, p.currency)} ${verb}${why ? `: ${why}` : '.'}`,
+      };
     }
     case PaymentsEvents.refunded: {
       const p = payload as PaymentRefundedPayload;
       const full = p.fullyRefunded ? ' It is now fully refunded.' : '';
-      return { title: 'Payment refunded', summary: `${money(p.amount, p.currency)} of payment ${p.paymentId} was refunded.${full}` };
+      return {
+        title: 'Payment refunded',
+        summary: `${money(p.amount, p.currency)} of payment ${p.paymentId} was refunded.${full}`,
+      };
     }
     case AI_JOB_COMPLETED: {
       const p = payload as AiJobCompletedPayload;
@@ -76,12 +92,16 @@ export function describe(type: string, payload: unknown): NotificationText {
     }
     case AI_JOB_FAILED: {
       const p = payload as AiJobFailedPayload;
-      return { title: 'AI job failed', summary: `AI job ${p.jobId} (${p.task}) failed: ${p.error?.message ?? 'unknown error'}` };
+      return {
+        title: 'AI job failed',
+        summary: `AI job ${p.jobId} (${p.task}) failed: ${p.error?.message ?? 'unknown error'}`,
+      };
     }
     case CryptoEvents.confirmed: {
       const p = payload as CryptoDepositConfirmedPayload;
       const decimals = DECIMALS[p.asset] ?? 18;
-      const excess = p.excess && p.excess !== '0' ? ` ${units(p.excess, decimals)} ${p.asset} more than asked was received.` : '';
+      const excess =
+        p.excess && p.excess !== '0' ? ` ${units(p.excess, decimals)} ${p.asset} more than asked was received.` : '';
       return {
         title: 'Deposit confirmed',
         summary: `Deposit ${p.depositId} of ${units(p.received, decimals)} ${p.asset} (${p.fiatAmount} ${p.fiatCurrency}) is confirmed.${excess}`,

@@ -6,19 +6,34 @@ import { IsStripeMetadata, METADATA_MAX_KEYS } from './stripe-metadata.validator
 export const MAX_AMOUNT = 99_999_999;
 
 export class CreatePaymentDto {
-  @ApiProperty({ description: "Amount in the currency's minor unit (cents for usd).", minimum: 1, maximum: MAX_AMOUNT, example: 1999 })
+  @ApiProperty({
+    description: "Amount in the currency's minor unit (cents for usd).",
+    minimum: 1,
+    maximum: MAX_AMOUNT,
+    example: 1999,
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_AMOUNT)
   amount: number;
 
-  @ApiProperty({ description: 'ISO 4217 currency code (any case; stored lower-case).', example: 'usd', minLength: 3, maxLength: 3 })
+  @ApiProperty({
+    description: 'ISO 4217 currency code (any case; stored lower-case).',
+    example: 'usd',
+    minLength: 3,
+    maxLength: 3,
+  })
   @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
   @IsString()
   @Matches(/^[a-z]{3}$/, { message: 'must be a three-letter ISO 4217 currency code such as usd' })
   currency: string;
 
-  @ApiProperty({ description: 'Shown in the Stripe Dashboard and on receipts.', minLength: 1, maxLength: 1000, example: 'Order #1042' })
+  @ApiProperty({
+    description: 'Shown in the Stripe Dashboard and on receipts.',
+    minLength: 1,
+    maxLength: 1000,
+    example: 'Order #1042',
+  })
   @IsString()
   @Length(1, 1000)
   description: string;

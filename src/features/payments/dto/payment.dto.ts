@@ -36,7 +36,11 @@ export class PaymentDto {
 
 export class PaymentPageDto {
   @ApiProperty({ type: [PaymentDto] }) items: PaymentDto[];
-  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+  })
   nextCursor: string | null;
 }
 
@@ -45,7 +49,8 @@ export class RefundDto {
   @ApiProperty() paymentId: string;
   @ApiProperty({ description: 'Minor units.' }) amount: number;
   @ApiProperty() currency: string;
-  @ApiProperty({ enum: REFUND_STATUSES, description: '`requested` until Stripe has the refund, then its status.' }) status: RefundStatus;
+  @ApiProperty({ enum: REFUND_STATUSES, description: '`requested` until Stripe has the refund, then its status.' })
+  status: RefundStatus;
   @ApiPropertyOptional() stripeRefundId?: string;
   @ApiPropertyOptional() failureReason?: string;
   @ApiProperty() createdAt: string;
@@ -58,5 +63,6 @@ export class RefundListDto {
 export class WebhookReceiptDto {
   @ApiProperty({ example: true }) received: true;
   @ApiProperty({ example: 'evt_1Nx...' }) id: string;
-  @ApiProperty({ description: 'true when this event id was received before (nothing else happened).' }) duplicate: boolean;
+  @ApiProperty({ description: 'true when this event id was received before (nothing else happened).' })
+  duplicate: boolean;
 }

@@ -72,4 +72,7 @@ export const PaymentSchema = SchemaFactory.createForClass(Payment);
 PaymentSchema.index({ ownerId: 1, _id: -1 });
 PaymentSchema.index({ ownerId: 1, status: 1, _id: -1 });
 PaymentSchema.index({ status: 1, checkedAt: 1 });
-PaymentSchema.index({ stripePaymentIntentId: 1 }, { unique: true, partialFilterExpression: { stripePaymentIntentId: { $type: 'string' } } });
+PaymentSchema.index(
+  { stripePaymentIntentId: 1 },
+  { unique: true, partialFilterExpression: { stripePaymentIntentId: { $type: 'string' } } },
+);

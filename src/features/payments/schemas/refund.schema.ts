@@ -41,4 +41,7 @@ export const REFUND_MODEL = 'PaymentRefund';
 export const RefundSchema = SchemaFactory.createForClass(Refund);
 RefundSchema.index({ ownerId: 1, paymentId: 1, _id: -1 });
 RefundSchema.index({ status: 1, checkedAt: 1 });
-RefundSchema.index({ stripeRefundId: 1 }, { unique: true, partialFilterExpression: { stripeRefundId: { $type: 'string' } } });
+RefundSchema.index(
+  { stripeRefundId: 1 },
+  { unique: true, partialFilterExpression: { stripeRefundId: { $type: 'string' } } },
+);

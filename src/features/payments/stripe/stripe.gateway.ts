@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { AppConfig, BootError } from '../../../config/index.js';
-import { StripeCardDeclined, StripeNotConfigured, StripeRejected, StripeSignatureInvalid, StripeUnavailable } from './stripe.errors.js';
+import {
+  StripeCardDeclined,
+  StripeNotConfigured,
+  StripeRejected,
+  StripeSignatureInvalid,
+  StripeUnavailable,
+} from './stripe.errors.js';
 import {
   PAYMENT_ID_KEY,
   REFUND_ID_KEY,
@@ -33,7 +39,8 @@ export function apiAddress(base: string | undefined): Pick<Stripe.StripeConfig, 
   if (!base) return {};
   const url = new URL(base);
   // The SDK takes a host, port and protocol only: a path would be silently dropped.
-  if (url.pathname !== '/' || url.search) throw new BootError(`STRIPE_API_BASE must be scheme://host[:port] without a path (got ${base})`);
+  if (url.pathname !== '/' || url.search)
+    throw new BootError(`STRIPE_API_BASE must be scheme://host[:port] without a path (got ${base})`);
   const protocol = url.protocol === 'http:' ? 'http' : 'https';
   return { host: url.hostname, port: url.port || (protocol === 'http' ? 80 : 443), protocol };
 }
@@ -80,7 +87,9 @@ export class StripeGateway {
       automatic_payment_methods: input.paymentMethod ? { enabled: true, allow_redirects: 'never' } : { enabled: true },
       ...(input.paymentMethod ? { payment_method: input.paymentMethod, confirm: true } : {}),
     };
-    return this.call(async (stripe) => toIntentSnapshot(await stripe.paymentIntents.create(params, { idempotencyKey })));
+    return this.call(async (stripe) =>
+      toIntentSnapshot(await stripe.paymentIntents.create(params, { idempotencyKey })),
+    );
   }
 
   retrieveIntent(id: string): Promise<IntentSnapshot> {
@@ -120,7 +129,13 @@ export class StripeGateway {
     } catch (err) {
       throw new StripeSignatureInvalid(err instanceof Error ? err.message : String(err));
     }
-    return { id: event.id, type: event.type, created: new Date(event.created * 1000), livemode: event.livemode, raw: rawBody.toString('utf8') };
+    return {
+      id: event.id,
+      type: event.type,
+      created: new Date(event.created * 1000),
+      livemode: event.livemode,
+      raw: rawBody.toString('utf8'),
+    };
   }
 
   private async call<T>(work: (stripe: Stripe) => Promise<T>): Promise<T> {
@@ -139,7 +154,12 @@ function translate(err: unknown, errors: StripeSdk['errors']): unknown {
   if (!(err instanceof errors.StripeError)) return err;
   const what = `Stripe ${err.statusCode ?? 'request'} ${err.type}${err.code ? `/${err.code}` : ''}: ${err.message}`;
   if (err instanceof errors.StripeCardError) {
-    return new StripeCardDeclined(err.message, err.code, err.decline_code, err.payment_intent ? toIntentSnapshot(err.payment_intent) : undefined);
+    return new StripeCardDeclined(
+      err.message,
+      err.code,
+      err.decline_code,
+      err.payment_intent ? toIntentSnapshot(err.payment_intent) : undefined,
+    );
   }
   if (
     err instanceof errors.StripeInvalidRequestError ||

@@ -51,7 +51,13 @@ export function toIntentSnapshot(pi: Json): IntentSnapshot {
     currency: pi.currency,
     clientSecret: pi.client_secret ?? undefined,
     paymentId: pi.metadata?.[PAYMENT_ID_KEY],
-    lastError: error ? { code: error.code ?? undefined, declineCode: error.decline_code ?? undefined, message: error.message ?? undefined } : undefined,
+    lastError: error
+      ? {
+          code: error.code ?? undefined,
+          declineCode: error.decline_code ?? undefined,
+          message: error.message ?? undefined,
+        }
+      : undefined,
     cancellationReason: pi.cancellation_reason ?? undefined,
   };
 }

@@ -80,7 +80,11 @@ export class Connection {
         await this.stream(request);
         return;
       }
-      const reply = await dispatch(request.command, { ...this.base, db: request.db, signal: this.closed.signal }, this.logger);
+      const reply = await dispatch(
+        request.command,
+        { ...this.base, db: request.db, signal: this.closed.signal },
+        this.logger,
+      );
       if (!request.moreToCome) this.send(request, reply);
     } catch (err) {
       // dispatch already turns command errors into replies; this is a last line of defence.
@@ -96,7 +100,11 @@ export class Connection {
   private async stream(request: Request): Promise<void> {
     let responseTo = request.requestId;
     while (!this.socket.destroyed) {
-      const reply = await dispatch(request.command, { ...this.base, db: request.db, signal: this.closed.signal }, this.logger);
+      const reply = await dispatch(
+        request.command,
+        { ...this.base, db: request.db, signal: this.closed.signal },
+        this.logger,
+      );
       if (this.socket.destroyed) return;
       const sent = this.send({ opCode: OP_MSG, requestId: responseTo }, reply, true);
       responseTo = sent.readInt32LE(4);
@@ -118,5 +126,9 @@ export class Connection {
 
 function isAwaitableHello(cmd: Document): boolean {
   const name = Object.keys(cmd)[0];
-  return (name === 'hello' || name === 'isMaster' || name === 'ismaster') && cmd.topologyVersion !== undefined && Number(cmd.maxAwaitTimeMS) > 0;
+  return (
+    (name === 'hello' || name === 'isMaster' || name === 'ismaster') &&
+    cmd.topologyVersion !== undefined &&
+    Number(cmd.maxAwaitTimeMS) > 0
+  );
 }

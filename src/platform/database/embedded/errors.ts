@@ -68,12 +68,9 @@ export const writeConflict = () =>
   );
 
 export const noSuchTransaction = (txnNumber: number) =>
-  new MongoCommandError(
-    Codes.NoSuchTransaction,
-    `Transaction with { txnNumber: ${txnNumber} } has been aborted.`,
-    {},
-    ['TransientTransactionError'],
-  );
+  new MongoCommandError(Codes.NoSuchTransaction, `Transaction with { txnNumber: ${txnNumber} } has been aborted.`, {}, [
+    'TransientTransactionError',
+  ]);
 
 /**
  * Translates mingo's exceptions (plain Errors with English messages) into MongoDB's codes, so that a

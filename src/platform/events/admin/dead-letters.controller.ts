@@ -15,11 +15,7 @@ import {
 import { ApiTags } from '@nestjs/swagger';
 import { DeadLetterReplay } from '../dead-letters/dead-letter-replay.js';
 import { DeadLetterStore } from '../dead-letters/dead-letter.store.js';
-import {
-  DeadLetterFilterDto,
-  ListDeadLettersQuery,
-  PurgeDeadLettersQuery,
-} from './dead-letters.dto.js';
+import { DeadLetterFilterDto, ListDeadLettersQuery, PurgeDeadLettersQuery } from './dead-letters.dto.js';
 
 /** Dead-letter administration. Everything under /admin requires the admin role (global guard). */
 @ApiTags('admin')
@@ -72,16 +68,13 @@ export class DeadLettersController {
   @Delete(':id')
   @HttpCode(204)
   async purgeOne(@Param('id') id: string): Promise<void> {
-    if ((await this.store.purge({ id })) === 0)
-      throw new NotFoundException(`no dead letter '${id}'`);
+    if ((await this.store.purge({ id })) === 0) throw new NotFoundException(`no dead letter '${id}'`);
   }
 
   @Delete()
   async purge(@Query() q: PurgeDeadLettersQuery) {
     if (!q.subscriber && !q.type && !q.all) {
-      throw new BadRequestException(
-        'give subscriber and/or type, or all=true to purge every dead letter',
-      );
+      throw new BadRequestException('give subscriber and/or type, or all=true to purge every dead letter');
     }
     return {
       purged: await this.store.purge({

@@ -47,21 +47,14 @@ export class DeliveryFailures {
     });
     if (final) {
       try {
-        await this.deadLetters.record(
-          event,
-          subscriber,
-          attempt,
-          errorHistory(job, err, attempt),
-        );
+        await this.deadLetters.record(event, subscriber, attempt, errorHistory(job, err, attempt));
         this.signals.signal({
           kind: 'dead-lettered',
           subscriber,
           type: event.type,
         });
       } catch (dlErr) {
-        this.logger.error(
-          `cannot dead-letter ${job.id} (${errorMessage(dlErr)}); parking it for ${PARK_MS} ms`,
-        );
+        this.logger.error(`cannot dead-letter ${job.id} (${errorMessage(dlErr)}); parking it for ${PARK_MS} ms`);
         await job.moveToDelayed(Date.now() + PARK_MS, token);
         throw new DelayedError();
       }
@@ -76,11 +69,7 @@ export class DeliveryFailures {
   }
 
   /** BullMQ's `failed` event: jobs it failed itself (stalled too often after crashes) still get a dead letter. */
-  async afterFailed(
-    subscriber: string,
-    job: Job<DomainEvent> | undefined,
-    err: Marked,
-  ): Promise<void> {
+  async afterFailed(subscriber: string, job: Job<DomainEvent> | undefined, err: Marked): Promise<void> {
     if (!job || err[HANDLED] || err instanceof DelayedError) return;
     try {
       await this.deadLetters.record(
@@ -95,9 +84,7 @@ export class DeliveryFailures {
         type: job.data.type,
       });
     } catch (dlErr) {
-      this.logger.error(
-        `cannot dead-letter ${job.id} after "${err.message}": ${errorMessage(dlErr)}`,
-      );
+      this.logger.error(`cannot dead-letter ${job.id} after "${err.message}": ${errorMessage(dlErr)}`);
     }
   }
 }

@@ -57,14 +57,10 @@ export class EventWorkers {
         },
       );
       worker.on('error', (err) => this.logError(sub.name, err));
-      worker.on(
-        'failed',
-        (job, err) => void this.failures.afterFailed(sub.name, job, err),
-      );
+      worker.on('failed', (job, err) => void this.failures.afterFailed(sub.name, job, err));
       this.workers.push(worker);
     }
-    if (this.workers.length > 0)
-      this.logger.log(`processing ${this.workers.length} subscriber queue(s)`);
+    if (this.workers.length > 0) this.logger.log(`processing ${this.workers.length} subscriber queue(s)`);
   }
 
   /** This process's workers (none outside worker roles or before bootstrap): readiness and job metrics read them. */
@@ -107,14 +103,7 @@ export class EventWorkers {
       });
       return duplicate ? 'duplicate' : 'handled';
     } catch (err) {
-      return this.failures.afterError(
-        subscriber,
-        event,
-        job,
-        err,
-        attempt,
-        token,
-      );
+      return this.failures.afterError(subscriber, event, job, err, attempt, token);
     } finally {
       bullSignal?.removeEventListener('abort', onAbort);
       this.controllers.delete(ctl);
@@ -131,15 +120,9 @@ export class EventWorkers {
    * Stops taking jobs and waits up to `timeoutMs` for active ones; then aborts their signals and closes
    * without waiting (their jobs are redelivered after the lock expires, and the inbox absorbs repeats).
    */
-  async close(
-    timeoutMs = this.settings.config.EVENTS_DRAIN_TIMEOUT_MS,
-  ): Promise<boolean> {
-    const graceful = Promise.all(this.workers.map((w) => w.close())).then(
-      () => true,
-    );
-    const timer = new Promise<false>((r) =>
-      setTimeout(() => r(false), timeoutMs).unref(),
-    );
+  async close(timeoutMs = this.settings.config.EVENTS_DRAIN_TIMEOUT_MS): Promise<boolean> {
+    const graceful = Promise.all(this.workers.map((w) => w.close())).then(() => true);
+    const timer = new Promise<false>((r) => setTimeout(() => r(false), timeoutMs).unref());
     const clean = await Promise.race([graceful, timer]);
     if (!clean) {
       for (const ctl of this.controllers) ctl.abort(new Error('shutting down'));

@@ -10,10 +10,7 @@ import { deliveryKey, type DomainEvent } from '../domain-event.js';
 import { EventValidationError, PermanentError } from '../errors.js';
 import { INBOX_MODEL, type InboxRecord } from '../events.schemas.js';
 import type { HandlerContext } from '../subscriptions/subscriber.decorators.js';
-import {
-  SubscriberRegistry,
-  type RegisteredHandler,
-} from '../subscriptions/subscriber-registry.js';
+import { SubscriberRegistry, type RegisteredHandler } from '../subscriptions/subscriber-registry.js';
 import { InboxWriter, type InboxCollection } from './inbox-writer.js';
 
 const DUPLICATE = Symbol('keel:events:duplicate-delivery');
@@ -41,9 +38,7 @@ export class HandlerRunner {
     @InjectConnection() private readonly connection: Connection,
     @Optional() private readonly pino?: PinoLogger,
   ) {
-    this.inboxWriter = new InboxWriter(
-      this.inbox.collection as unknown as InboxCollection,
-    );
+    this.inboxWriter = new InboxWriter(this.inbox.collection as unknown as InboxCollection);
   }
 
   async deliver(
@@ -54,10 +49,7 @@ export class HandlerRunner {
     firstRun = false,
   ): Promise<Delivered> {
     const handler = this.registry.handler(subscriber, event.type);
-    if (!handler)
-      throw new PermanentError(
-        `subscriber '${subscriber}' has no handler for '${event.type}'`,
-      );
+    if (!handler) throw new PermanentError(`subscriber '${subscriber}' has no handler for '${event.type}'`);
     await this.validate(handler, event);
     const key = deliveryKey(event.id, subscriber);
     const record: InboxRecord = {
@@ -77,20 +69,14 @@ export class HandlerRunner {
     // The request context (read by the publisher of any follow-up event) and the log context (every
     // line the handler logs carries the correlation id) both come from the event.
     const scope = <T>(fn: () => Promise<T>): Promise<T> => {
-      const inContext = () =>
-        RequestContext.run(
-          { correlationId: event.correlationId, actorId: event.actorId },
-          fn,
-        );
+      const inContext = () => RequestContext.run({ correlationId: event.correlationId, actorId: event.actorId }, fn);
       const bindings = {
         correlationId: event.correlationId,
         actorId: event.actorId,
         eventId: event.id,
         subscriber,
       };
-      return this.pino
-        ? this.pino.runInContext(inContext, { bindings })
-        : inContext();
+      return this.pino ? this.pino.runInContext(inContext, { bindings }) : inContext();
     };
     return scope(async () => {
       if (handler.inbox === false) {
@@ -98,13 +84,7 @@ export class HandlerRunner {
         return { duplicate: false };
       }
       if (handler.transaction === false) {
-        if (
-          !firstRun &&
-          (await this.inbox.collection.findOne(
-            { _id: key as never },
-            { projection: { _id: 1 } },
-          ))
-        )
+        if (!firstRun && (await this.inbox.collection.findOne({ _id: key as never }, { projection: { _id: 1 } })))
           return { duplicate: true };
         await this.outsideTransaction(handler, event, context);
         await this.inboxWriter.record(record);
@@ -137,9 +117,7 @@ export class HandlerRunner {
     context: (s: ClientSession) => HandlerContext,
   ): Promise<void> {
     if (handler.transaction !== false) {
-      await this.tx.run((session) =>
-        Promise.resolve(handler.fn(event, context(session))),
-      );
+      await this.tx.run((session) => Promise.resolve(handler.fn(event, context(session))));
       return;
     }
     await this.outsideTransaction(handler, event, context);
@@ -167,10 +145,7 @@ export class HandlerRunner {
     }
   }
 
-  private async validate(
-    handler: RegisteredHandler,
-    event: DomainEvent,
-  ): Promise<void> {
+  private async validate(handler: RegisteredHandler, event: DomainEvent): Promise<void> {
     if (!handler.payload) return;
     const instance = plainToInstance(handler.payload, event.payload ?? {});
     const errors = await validate(instance as object, {
@@ -178,10 +153,7 @@ export class HandlerRunner {
     });
     if (errors.length > 0) {
       const details = errors
-        .map(
-          (e) =>
-            `${e.property}: ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`,
-        )
+        .map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ') || 'invalid'}`)
         .join('; ');
       throw new EventValidationError(
         `payload of ${event.type} ${event.id} is invalid for ${handler.where}: ${details}`,

@@ -17,9 +17,7 @@ describe('InboxWriter', () => {
     const writer = new InboxWriter({
       insertMany: (docs) => {
         calls.push(docs.map((d) => d._id));
-        return calls.length === 1
-          ? new Promise<void>((r) => (release = r))
-          : Promise.resolve();
+        return calls.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
       },
     });
     const first = writer.record(rec('a'));
@@ -53,11 +51,7 @@ describe('InboxWriter', () => {
     ]);
     release();
     await first;
-    expect((await results).map((r) => r.status)).toEqual([
-      'fulfilled',
-      'fulfilled',
-      'rejected',
-    ]);
+    expect((await results).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
   });
 
   it('fails every waiter of a write that failed as a whole', async () => {

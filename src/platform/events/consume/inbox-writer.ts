@@ -1,10 +1,7 @@
 import type { InboxRecord } from '../events.schemas.js';
 
 export interface InboxCollection {
-  insertMany(
-    docs: InboxRecord[],
-    options: { ordered: false },
-  ): Promise<unknown>;
+  insertMany(docs: InboxRecord[], options: { ordered: false }): Promise<unknown>;
 }
 
 interface Waiter {

@@ -1,9 +1,4 @@
-import {
-  ConflictException,
-  Injectable,
-  NotFoundException,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { TransactionRunner } from '../../database/index.js';
@@ -40,36 +35,23 @@ export class DeadLetterReplay {
     const dl = await this.store.get(id);
     if (!dl) throw new NotFoundException(`no dead letter '${id}'`);
     if (dl.status !== 'dead')
-      throw new ConflictException(
-        `dead letter '${id}' was already replayed and has not failed again`,
-      );
+      throw new ConflictException(`dead letter '${id}' was already replayed and has not failed again`);
     if (!this.registry.handler(dl.subscriber, dl.type)) {
-      throw new ConflictException(
-        `subscriber '${dl.subscriber}' no longer handles '${dl.type}': nothing to replay to`,
-      );
+      throw new ConflictException(`subscriber '${dl.subscriber}' no longer handles '${dl.type}': nothing to replay to`);
     }
     const queue = this.queues.of(dl.subscriber);
     try {
       const old = await queue.getJob(id);
       if (old) {
         const state = await old.getState();
-        if (
-          state === 'active' ||
-          state === 'waiting' ||
-          state === 'delayed' ||
-          state === 'prioritized'
-        ) {
-          throw new ConflictException(
-            `delivery '${id}' is already ${state} in its queue`,
-          );
+        if (state === 'active' || state === 'waiting' || state === 'delayed' || state === 'prioritized') {
+          throw new ConflictException(`delivery '${id}' is already ${state} in its queue`);
         }
         await old.remove();
       }
     } catch (err) {
       if (err instanceof ConflictException) throw err;
-      throw new ServiceUnavailableException(
-        `Redis is unavailable, cannot replay now (${errorMessage(err)})`,
-      );
+      throw new ServiceUnavailableException(`Redis is unavailable, cannot replay now (${errorMessage(err)})`);
     }
     const event = reviveEvent(dl.event);
     const { id: eventId, ...fields } = event;
@@ -98,10 +80,7 @@ export class DeadLetterReplay {
     replayed: number;
     failed: Array<{ id: string; error: string }>;
   }> {
-    const ids = await this.store.ids(
-      { ...filter, status: 'dead' },
-      BATCH_LIMIT,
-    );
+    const ids = await this.store.ids({ ...filter, status: 'dead' }, BATCH_LIMIT);
     let replayed = 0;
     const failed: Array<{ id: string; error: string }> = [];
     for (const { _id } of ids) {

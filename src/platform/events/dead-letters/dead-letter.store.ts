@@ -2,11 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { ClientSession, Model } from 'mongoose';
 import { deliveryKey, type DomainEvent } from '../domain-event.js';
-import {
-  DEAD_LETTER_MODEL,
-  type DeadLetterError,
-  type DeadLetterRecord,
-} from '../events.schemas.js';
+import { DEAD_LETTER_MODEL, type DeadLetterError, type DeadLetterRecord } from '../events.schemas.js';
 
 export interface DeadLetterFilter {
   subscriber?: string;
@@ -17,17 +13,10 @@ export interface DeadLetterFilter {
 /** The dead letters live in Mongo: they survive a Redis loss and are easy to filter and page. */
 @Injectable()
 export class DeadLetterStore {
-  constructor(
-    @InjectModel(DEAD_LETTER_MODEL) readonly model: Model<DeadLetterRecord>,
-  ) {}
+  constructor(@InjectModel(DEAD_LETTER_MODEL) readonly model: Model<DeadLetterRecord>) {}
 
   /** Records (or re-records after a replay) a delivery that used up its attempts; keyed by delivery. */
-  async record(
-    event: DomainEvent,
-    subscriber: string,
-    attempts: number,
-    errors: DeadLetterError[],
-  ): Promise<void> {
+  async record(event: DomainEvent, subscriber: string, attempts: number, errors: DeadLetterError[]): Promise<void> {
     const now = new Date();
     const last = errors[errors.length - 1];
     await this.model.updateOne(
@@ -72,15 +61,8 @@ export class DeadLetterStore {
     return this.model.findById(id).lean<DeadLetterRecord>();
   }
 
-  ids(
-    filter: DeadLetterFilter,
-    limit: number,
-  ): Promise<Array<{ _id: string }>> {
-    return this.model
-      .find(this.query(filter), { _id: 1 })
-      .sort({ lastFailedAt: 1 })
-      .limit(limit)
-      .lean();
+  ids(filter: DeadLetterFilter, limit: number): Promise<Array<{ _id: string }>> {
+    return this.model.find(this.query(filter), { _id: 1 }).sort({ lastFailedAt: 1 }).limit(limit).lean();
   }
 
   async markReplayed(id: string, session: ClientSession): Promise<void> {

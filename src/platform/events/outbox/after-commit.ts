@@ -15,11 +15,7 @@ type HookedSession<T> = ClientSession & { [STATE]?: CommitState<T> };
  * `withTransaction`, manual calls) and survives retries: a retried or aborted attempt drops what it
  * collected, and a commit retried after UnknownTransactionCommitResult reports once, on success.
  */
-export function afterCommit<T>(
-  session: ClientSession,
-  items: T[],
-  listener: (items: T[]) => void,
-): void {
+export function afterCommit<T>(session: ClientSession, items: T[], listener: (items: T[]) => void): void {
   const s = session as HookedSession<T>;
   let state = s[STATE];
   if (!state) {
@@ -29,24 +25,18 @@ export function afterCommit<T>(
     const commit = s.commitTransaction.bind(s);
     const abort = s.abortTransaction.bind(s);
     const start = s.startTransaction.bind(s);
-    s.commitTransaction = async (
-      ...args: Parameters<ClientSession['commitTransaction']>
-    ) => {
+    s.commitTransaction = async (...args: Parameters<ClientSession['commitTransaction']>) => {
       const result = await commit(...args);
       const done = st.pending;
       st.pending = [];
       if (done.length > 0) st.listener(done);
       return result;
     };
-    s.abortTransaction = async (
-      ...args: Parameters<ClientSession['abortTransaction']>
-    ) => {
+    s.abortTransaction = async (...args: Parameters<ClientSession['abortTransaction']>) => {
       st.pending = [];
       return abort(...args);
     };
-    s.startTransaction = (
-      ...args: Parameters<ClientSession['startTransaction']>
-    ) => {
+    s.startTransaction = (...args: Parameters<ClientSession['startTransaction']>) => {
       st.pending = [];
       return start(...args);
     };

@@ -2,12 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { ClientSession, Model } from 'mongoose';
 import { RequestContext } from '../../context/index.js';
-import {
-  EVENT_TYPE_PATTERN,
-  newEventId,
-  type DomainEvent,
-  type EventDraft,
-} from '../domain-event.js';
+import { EVENT_TYPE_PATTERN, newEventId, type DomainEvent, type EventDraft } from '../domain-event.js';
 import { OutsideTransactionError } from '../errors.js';
 import { OUTBOX_MODEL, type OutboxRecord } from '../events.schemas.js';
 import { SubscriberRegistry } from '../subscriptions/subscriber-registry.js';
@@ -33,18 +28,9 @@ export class EventPublisher {
    * Stamps the drafts (id, time, correlation and actor ids from the request context) and writes them in
    * `session`'s transaction. Throws OutsideTransactionError unless the session is in a transaction.
    */
-  async publish<P, T extends string>(
-    session: ClientSession,
-    draft: EventDraft<P, T>,
-  ): Promise<DomainEvent<P, T>>;
-  async publish(
-    session: ClientSession,
-    drafts: EventDraft[],
-  ): Promise<DomainEvent[]>;
-  async publish(
-    session: ClientSession,
-    input: EventDraft | EventDraft[],
-  ): Promise<DomainEvent | DomainEvent[]> {
+  async publish<P, T extends string>(session: ClientSession, draft: EventDraft<P, T>): Promise<DomainEvent<P, T>>;
+  async publish(session: ClientSession, drafts: EventDraft[]): Promise<DomainEvent[]>;
+  async publish(session: ClientSession, input: EventDraft | EventDraft[]): Promise<DomainEvent | DomainEvent[]> {
     if (!session?.inTransaction?.()) {
       throw new OutsideTransactionError(
         'EventPublisher.publish needs the session of an open transaction (TransactionRunner.run gives one): events must commit with the state they describe',
@@ -55,9 +41,7 @@ export class EventPublisher {
     const now = new Date();
     const events = drafts.map((d): DomainEvent => {
       if (!EVENT_TYPE_PATTERN.test(d.type)) {
-        throw new Error(
-          `event type '${d.type}' is not <feature>.<entity>.<past-tense verb>`,
-        );
+        throw new Error(`event type '${d.type}' is not <feature>.<entity>.<past-tense verb>`);
       }
       return {
         id: newEventId(),
@@ -76,10 +60,7 @@ export class EventPublisher {
         subscribers: this.registry.subscribersOf(e.type),
       }))
       .filter((r) => {
-        if (r.subscribers.length === 0)
-          this.logger.debug(
-            `${r.event.type} has no subscribers: nothing to deliver`,
-          );
+        if (r.subscribers.length === 0) this.logger.debug(`${r.event.type} has no subscribers: nothing to deliver`);
         return r.subscribers.length > 0;
       });
     if (records.length > 0) {

@@ -62,12 +62,7 @@ export class OutboxRelay {
   }
 
   private schedule(): void {
-    if (
-      this.scheduled ||
-      this.buffer.length === 0 ||
-      this.inflight.size >= MAX_INFLIGHT
-    )
-      return;
+    if (this.scheduled || this.buffer.length === 0 || this.inflight.size >= MAX_INFLIGHT) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -90,10 +85,7 @@ export class OutboxRelay {
    * Adds the jobs and returns the ids of events whose every job was added. Adding is idempotent while a
    * job with that id exists; a later duplicate is absorbed by the subscriber's inbox.
    */
-  async enqueue(
-    deliveries: Delivery[],
-    via: 'fast-path' | 'sweep',
-  ): Promise<string[]> {
+  async enqueue(deliveries: Delivery[], via: 'fast-path' | 'sweep'): Promise<string[]> {
     const bySubscriber = new Map<string, Delivery[]>();
     for (const d of deliveries) {
       for (const s of d.subscribers) {
@@ -108,21 +100,15 @@ export class OutboxRelay {
       [...bySubscriber].map(async ([subscriber, list]) => {
         try {
           const jobs = list.map((d) => this.queues.jobFor(d.event, subscriber));
-          await withTimeout(
-            this.queues.of(subscriber).addBulk(jobs),
-            this.settings.config.EVENTS_PUBLISH_TIMEOUT_MS,
-          );
+          await withTimeout(this.queues.of(subscriber).addBulk(jobs), this.settings.config.EVENTS_PUBLISH_TIMEOUT_MS);
         } catch (err) {
           firstError ??= errorMessage(err);
           for (const d of list) failedEvents.add(d.event.id);
         }
       }),
     );
-    const ok = deliveries
-      .filter((d) => !failedEvents.has(d.event.id))
-      .map((d) => d.event.id);
-    if (ok.length > 0)
-      this.signals.signal({ kind: 'published', count: ok.length, via });
+    const ok = deliveries.filter((d) => !failedEvents.has(d.event.id)).map((d) => d.event.id);
+    if (ok.length > 0) this.signals.signal({ kind: 'published', count: ok.length, via });
     if (failedEvents.size > 0) {
       this.signals.signal({
         kind: 'publish-failed',
@@ -143,39 +129,21 @@ export class OutboxRelay {
       this.suppressed++;
       return;
     }
-    const more =
-      this.suppressed > 0
-        ? ` (${this.suppressed} similar warnings suppressed)`
-        : '';
+    const more = this.suppressed > 0 ? ` (${this.suppressed} similar warnings suppressed)` : '';
     this.lastWarnAt = now;
     this.suppressed = 0;
     this.logger.warn(message + more);
   }
 
   /** Flushes pending fast-path publishes, waiting at most `timeoutMs`; true if nothing is left. */
-  async drain(
-    timeoutMs = this.settings.config.EVENTS_DRAIN_TIMEOUT_MS,
-  ): Promise<boolean> {
+  async drain(timeoutMs = this.settings.config.EVENTS_DRAIN_TIMEOUT_MS): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (
-      (this.buffer.length > 0 || this.inflight.size > 0) &&
-      Date.now() < deadline
-    ) {
+    while ((this.buffer.length > 0 || this.inflight.size > 0) && Date.now() < deadline) {
       this.schedule();
-      await Promise.race([
-        Promise.allSettled(this.inflight),
-        sleep(Math.min(50, Math.max(1, deadline - Date.now()))),
-      ]);
+      await Promise.race([Promise.allSettled(this.inflight), sleep(Math.min(50, Math.max(1, deadline - Date.now())))]);
     }
-    await Promise.race([
-      this.marks.flush(),
-      sleep(Math.max(1, deadline - Date.now())),
-    ]);
-    return (
-      this.buffer.length === 0 &&
-      this.inflight.size === 0 &&
-      this.marks.size === 0
-    );
+    await Promise.race([this.marks.flush(), sleep(Math.max(1, deadline - Date.now()))]);
+    return this.buffer.length === 0 && this.inflight.size === 0 && this.marks.size === 0;
   }
 }
 
@@ -183,16 +151,10 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-export async function withTimeout<T>(
-  promise: Promise<T>,
-  ms: number,
-): Promise<T> {
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis did not answer within ${ms} ms`)),
-      ms,
-    );
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

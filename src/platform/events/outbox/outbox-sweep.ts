@@ -53,8 +53,7 @@ export class OutboxSweep {
       } catch (err) {
         this.logger.warn(`sweep failed: ${errorMessage(err)}`);
       }
-      for (let waited = 0; waited < interval && !this.stopped; waited += 50)
-        await sleep(Math.min(50, interval));
+      for (let waited = 0; waited < interval && !this.stopped; waited += 50) await sleep(Math.min(50, interval));
     }
   }
 
@@ -69,18 +68,11 @@ export class OutboxSweep {
       if (records.length === 0) break;
       const open = await this.store.unsettled(records, (s, type) => {
         const handler = this.registry.handler(s, type);
-        return !handler
-          ? 'gone'
-          : handler.inbox === false
-            ? 'no-inbox'
-            : 'inbox';
+        return !handler ? 'gone' : handler.inbox === false ? 'no-inbox' : 'inbox';
       });
-      const settled = records
-        .filter((r) => open.get(r._id)!.length === 0)
-        .map((r) => r._id);
+      const settled = records.filter((r) => open.get(r._id)!.length === 0).map((r) => r._id);
       await this.store.remove(settled, claim);
-      if (settled.length > 0)
-        this.signals.signal({ kind: 'settled', count: settled.length });
+      if (settled.length > 0) this.signals.signal({ kind: 'settled', count: settled.length });
       const deliveries = records
         .filter((r) => open.get(r._id)!.length > 0)
         .map((r) => ({
@@ -88,11 +80,7 @@ export class OutboxSweep {
           subscribers: open.get(r._id)!,
         }));
       const published = await this.relay.enqueue(deliveries, 'sweep');
-      await this.store.markPublished(
-        published,
-        c.EVENTS_REDELIVER_AFTER_MS,
-        claim,
-      );
+      await this.store.markPublished(published, c.EVENTS_REDELIVER_AFTER_MS, claim);
       if (records.length < BATCH || published.length < deliveries.length) break;
     }
     return seen;
@@ -101,13 +89,8 @@ export class OutboxSweep {
   private async pruneInboxNow(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    const cutoff = new Date(
-      Date.now() - this.settings.config.EVENTS_INBOX_RETENTION_S * 1000,
-    );
+    const cutoff = new Date(Date.now() - this.settings.config.EVENTS_INBOX_RETENTION_S * 1000);
     const n = await this.store.pruneInbox(cutoff);
-    if (n > 0)
-      this.logger.log(
-        `pruned ${n} inbox records older than ${cutoff.toISOString()}`,
-      );
+    if (n > 0) this.logger.log(`pruned ${n} inbox records older than ${cutoff.toISOString()}`);
   }
 }

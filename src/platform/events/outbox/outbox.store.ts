@@ -23,11 +23,7 @@ export class OutboxStore {
   ) {}
 
   /** Jobs exist for these events: look again (settled check) after `redeliverAfterMs`. */
-  async markPublished(
-    ids: string[],
-    redeliverAfterMs: number,
-    claim?: string,
-  ): Promise<void> {
+  async markPublished(ids: string[], redeliverAfterMs: number, claim?: string): Promise<void> {
     if (ids.length === 0) return;
     const now = Date.now();
     await this.outbox.updateMany(
@@ -47,10 +43,7 @@ export class OutboxStore {
    * document, so two sweepers never get the same record. The claim moves `dueAt` by `leaseMs`, which
    * is also how a claim left by a crashed sweeper expires.
    */
-  async claimDue(
-    limit: number,
-    leaseMs: number,
-  ): Promise<{ claim: string; records: OutboxRecord[] }> {
+  async claimDue(limit: number, leaseMs: number): Promise<{ claim: string; records: OutboxRecord[] }> {
     const now = new Date();
     const claim = randomUUID();
     const candidates = await this.outbox
@@ -78,15 +71,11 @@ export class OutboxStore {
     route: (subscriber: string, type: string) => 'inbox' | 'no-inbox' | 'gone',
   ): Promise<Map<string, string[]>> {
     const keys = records.flatMap((r) =>
-      r.subscribers
-        .filter((s) => route(s, r.type) === 'inbox')
-        .map((s) => deliveryKey(r._id, s)),
+      r.subscribers.filter((s) => route(s, r.type) === 'inbox').map((s) => deliveryKey(r._id, s)),
     );
     const [handled, dead] = await Promise.all([
       this.inbox.find({ _id: { $in: keys } }, { _id: 1 }).lean(),
-      this.deadLetters
-        .find({ _id: { $in: keys }, status: 'dead' }, { _id: 1 })
-        .lean(),
+      this.deadLetters.find({ _id: { $in: keys }, status: 'dead' }, { _id: 1 }).lean(),
     ]);
     const settled = new Set([...handled, ...dead].map((d) => d._id));
     const result = new Map<string, string[]>();
@@ -103,31 +92,22 @@ export class OutboxStore {
   }
 
   async remove(ids: string[], claim: string): Promise<void> {
-    if (ids.length > 0)
-      await this.outbox.deleteMany({ _id: { $in: ids }, claim });
+    if (ids.length > 0) await this.outbox.deleteMany({ _id: { $in: ids }, claim });
   }
 
   /** Events committed but not yet handed to BullMQ: how many, and how long the oldest has waited. */
   async lag(): Promise<{ unpublished: number; oldestAgeMs: number }> {
     const [unpublished, oldest] = await Promise.all([
       this.outbox.countDocuments({ publishedAt: null }),
-      this.outbox
-        .findOne({ publishedAt: null }, { occurredAt: 1 })
-        .sort({ occurredAt: 1 })
-        .lean(),
+      this.outbox.findOne({ publishedAt: null }, { occurredAt: 1 }).sort({ occurredAt: 1 }).lean(),
     ]);
     return {
       unpublished,
-      oldestAgeMs: oldest
-        ? Date.now() - new Date(oldest.occurredAt).getTime()
-        : 0,
+      oldestAgeMs: oldest ? Date.now() - new Date(oldest.occurredAt).getTime() : 0,
     };
   }
 
   async pruneInbox(olderThan: Date): Promise<number> {
-    return (
-      (await this.inbox.deleteMany({ handledAt: { $lt: olderThan } }))
-        .deletedCount ?? 0
-    );
+    return (await this.inbox.deleteMany({ handledAt: { $lt: olderThan } })).deletedCount ?? 0;
   }
 }

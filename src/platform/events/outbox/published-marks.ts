@@ -26,8 +26,7 @@ export class PublishedMarks {
   add(ids: string[]): void {
     if (ids.length === 0) return;
     this.pending.push(...ids);
-    if (this.pending.length >= FLUSH_AT || this.delayMs === 0)
-      void this.flush();
+    if (this.pending.length >= FLUSH_AT || this.delayMs === 0) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
   }
 

@@ -1,11 +1,5 @@
 import { getSharedConfigToken } from '@nestjs/bullmq';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RedisConnections } from '../../redis/index.js';
@@ -27,9 +21,7 @@ export function queueNameOf(subscriber: string): string {
  * holding a request.
  */
 @Injectable()
-export class EventQueues
-  implements OnApplicationBootstrap, OnApplicationShutdown
-{
+export class EventQueues implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('EventQueues');
   private readonly queues = new Map<string, Queue>();
   private connection?: Redis;
@@ -67,9 +59,7 @@ export class EventQueues
           },
         },
       });
-      queue.on('error', (err) =>
-        this.logger.debug(`${queueNameOf(subscriber)}: ${err.message}`),
-      );
+      queue.on('error', (err) => this.logger.debug(`${queueNameOf(subscriber)}: ${err.message}`));
       this.queues.set(subscriber, queue);
     }
     return queue;
@@ -86,10 +76,7 @@ export class EventQueues
   }
 
   /** The BullMQ job that delivers `event` to `subscriber`: deterministic id, the handler's retry policy. */
-  jobFor(
-    event: DomainEvent,
-    subscriber: string,
-  ): { name: string; data: DomainEvent; opts: JobsOptions } {
+  jobFor(event: DomainEvent, subscriber: string): { name: string; data: DomainEvent; opts: JobsOptions } {
     const c = this.settings.config;
     const handler = this.registry.handler(subscriber, event.type);
     return {

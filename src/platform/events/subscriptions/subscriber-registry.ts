@@ -1,10 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { BootError } from '../../../config/index.js';
-import {
-  EVENT_TYPE_PATTERN,
-  SUBSCRIBER_NAME_PATTERN,
-} from '../domain-event.js';
+import { EVENT_TYPE_PATTERN, SUBSCRIBER_NAME_PATTERN } from '../domain-event.js';
 import { EventsSettings } from '../events.settings.js';
 import {
   ON_EVENT_META,
@@ -56,16 +53,12 @@ export class SubscriberRegistry implements OnModuleInit {
     for (const wrapper of this.discovery.getProviders()) {
       const { instance, metatype } = wrapper;
       if (!instance || !metatype || typeof instance !== 'object') continue;
-      const meta = Reflect.getMetadata(SUBSCRIBER_META, metatype) as
-        SubscriberMeta | undefined;
+      const meta = Reflect.getMetadata(SUBSCRIBER_META, metatype) as SubscriberMeta | undefined;
       const proto = Object.getPrototypeOf(instance) as object;
       const handlers = this.scanner
         .getAllMethodNames(proto)
         .flatMap((method) =>
-          (
-            (Reflect.getMetadata(ON_EVENT_META, proto, method) ??
-              []) as OnEventMeta[]
-          ).map((m) => ({ ...m, method })),
+          ((Reflect.getMetadata(ON_EVENT_META, proto, method) ?? []) as OnEventMeta[]).map((m) => ({ ...m, method })),
         );
       if (!meta) {
         for (const h of handlers)
@@ -91,34 +84,23 @@ export class SubscriberRegistry implements OnModuleInit {
         handlers: new Map(),
       };
       this.subscribers.set(meta.name, sub);
-      if (handlers.length === 0)
-        problems.push(
-          `subscriber '${meta.name}' (${metatype.name}) has no @OnEvent handlers`,
-        );
+      if (handlers.length === 0) problems.push(`subscriber '${meta.name}' (${metatype.name}) has no @OnEvent handlers`);
       for (const h of handlers) {
         const where = `${metatype.name}.${h.method}`;
         if (!EVENT_TYPE_PATTERN.test(h.type)) {
-          problems.push(
-            `${where}: event type '${h.type}' is not <feature>.<entity>.<past-tense verb>`,
-          );
+          problems.push(`${where}: event type '${h.type}' is not <feature>.<entity>.<past-tense verb>`);
         }
         const dup = sub.handlers.get(h.type);
         if (dup) {
-          problems.push(
-            `subscriber '${meta.name}' subscribes to '${h.type}' twice (${dup.where} and ${where})`,
-          );
+          problems.push(`subscriber '${meta.name}' subscribes to '${h.type}' twice (${dup.where} and ${where})`);
           continue;
         }
-        const fn = (instance as Record<string, EventHandlerFn>)[h.method]!.bind(
-          instance,
-        );
+        const fn = (instance as Record<string, EventHandlerFn>)[h.method]!.bind(instance);
         sub.handlers.set(h.type, { ...h, subscriber: meta.name, where, fn });
       }
       for (const declared of meta.events ?? []) {
         if (!sub.handlers.has(declared))
-          problems.push(
-            `subscriber '${meta.name}' declares '${declared}' but has no @OnEvent('${declared}') handler`,
-          );
+          problems.push(`subscriber '${meta.name}' declares '${declared}' but has no @OnEvent('${declared}') handler`);
       }
       if (meta.events) {
         for (const type of sub.handlers.keys()) {
@@ -131,9 +113,7 @@ export class SubscriberRegistry implements OnModuleInit {
     }
     for (const name of this.settings.overriddenSubscribers()) {
       if (!this.subscribers.has(name))
-        problems.push(
-          `EVENTS_CONCURRENCY_OVERRIDES names '${name}', which is not a subscriber`,
-        );
+        problems.push(`EVENTS_CONCURRENCY_OVERRIDES names '${name}', which is not a subscriber`);
     }
     if (problems.length > 0) {
       throw new BootError(
@@ -141,8 +121,7 @@ export class SubscriberRegistry implements OnModuleInit {
       );
     }
     for (const sub of this.subscribers.values()) {
-      for (const type of sub.handlers.keys())
-        this.routes.set(type, [...(this.routes.get(type) ?? []), sub.name]);
+      for (const type of sub.handlers.keys()) this.routes.set(type, [...(this.routes.get(type) ?? []), sub.name]);
     }
   }
 

@@ -48,10 +48,7 @@ export interface HandlerContext {
   signal: AbortSignal;
 }
 
-export type EventHandlerFn<P = any> = (
-  event: DomainEvent<P>,
-  ctx: HandlerContext,
-) => Promise<unknown> | unknown;
+export type EventHandlerFn<P = any> = (event: DomainEvent<P>, ctx: HandlerContext) => Promise<unknown> | unknown;
 
 export interface SubscriberMeta extends SubscriberOptions {
   name: string;
@@ -62,32 +59,16 @@ export interface OnEventMeta extends OnEventOptions {
 }
 
 /** Marks a provider as the event subscriber `name` (its own BullMQ queue and inbox namespace). */
-export function Subscriber(
-  name: string,
-  options: SubscriberOptions = {},
-): ClassDecorator {
+export function Subscriber(name: string, options: SubscriberOptions = {}): ClassDecorator {
   return (target) => {
-    Reflect.defineMetadata(
-      SUBSCRIBER_META,
-      { name, ...options } satisfies SubscriberMeta,
-      target,
-    );
+    Reflect.defineMetadata(SUBSCRIBER_META, { name, ...options } satisfies SubscriberMeta, target);
   };
 }
 
 /** Handles one event type in a `@Subscriber` class; may be stacked to handle several types. */
-export function OnEvent(
-  type: string,
-  options: OnEventOptions = {},
-): MethodDecorator {
+export function OnEvent(type: string, options: OnEventOptions = {}): MethodDecorator {
   return (target, key) => {
-    const list: OnEventMeta[] =
-      Reflect.getMetadata(ON_EVENT_META, target, key) ?? [];
-    Reflect.defineMetadata(
-      ON_EVENT_META,
-      [...list, { type, ...options }],
-      target,
-      key,
-    );
+    const list: OnEventMeta[] = Reflect.getMetadata(ON_EVENT_META, target, key) ?? [];
+    Reflect.defineMetadata(ON_EVENT_META, [...list, { type, ...options }], target, key);
   };
 }

@@ -7,10 +7,7 @@ import type { TokenVerifier } from './token-verifier.js';
  * Fastify's error handler, i.e. Nest's exception filters, so they answer problem+json like any route.
  */
 export function adminOnRequestHook(verifier: TokenVerifier) {
-  return async (
-    request: FastifyRequest,
-    _reply: FastifyReply,
-  ): Promise<void> => {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     await verifier.assertAdmin(request);
   };
 }

@@ -11,8 +11,7 @@ export const DEV_AUTH = {
   audience: 'keel',
 } as const;
 
-const FIREBASE_JWKS =
-  'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com';
+const FIREBASE_JWKS = 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com';
 
 export type AuthSettings =
   | {
@@ -68,10 +67,7 @@ export function resolveAuthSettings(c: AuthConfig): AuthSettings {
     };
   }
   if (c.AUTH_JWKS_URL) {
-    const missing = [
-      !c.AUTH_ISSUER && 'AUTH_ISSUER',
-      !c.AUTH_AUDIENCE && 'AUTH_AUDIENCE',
-    ].filter(Boolean);
+    const missing = [!c.AUTH_ISSUER && 'AUTH_ISSUER', !c.AUTH_AUDIENCE && 'AUTH_AUDIENCE'].filter(Boolean);
     if (missing.length > 0) {
       throw new BootError(
         `AUTH_JWKS_URL is set but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not: ` +

@@ -1,9 +1,4 @@
-import {
-  applyDecorators,
-  createParamDecorator,
-  SetMetadata,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from './auth-errors.js';
@@ -15,16 +10,11 @@ export const PUBLIC_EXTENSION = 'x-keel-public';
 
 /** Marks a route (or a whole controller) as open to anonymous callers. Use sparingly. */
 export const Public = (): MethodDecorator & ClassDecorator =>
-  applyDecorators(
-    SetMetadata(IS_PUBLIC, true),
-    ApiExtension(PUBLIC_EXTENSION, true),
-  );
+  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExtension(PUBLIC_EXTENSION, true));
 
 /** The verified caller: `handler(@CurrentUser() user: AuthUser)`. Only valid on routes that are not @Public(). */
-export const CurrentUser = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): AuthUser => {
-    const user = ctx.switchToHttp().getRequest<FastifyRequest>().user;
-    if (!user) throw unauthorized('A bearer token is required.');
-    return user;
-  },
-);
+export const CurrentUser = createParamDecorator((_: unknown, ctx: ExecutionContext): AuthUser => {
+  const user = ctx.switchToHttp().getRequest<FastifyRequest>().user;
+  if (!user) throw unauthorized('A bearer token is required.');
+  return user;
+});

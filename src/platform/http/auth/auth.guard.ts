@@ -1,8 +1,4 @@
-import {
-  Injectable,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { forbidden } from './auth-errors.js';
@@ -27,15 +23,11 @@ export class AuthGuard implements CanActivate {
     // Both the route template and the decoded URL, so that no spelling of a path slips past the admin check.
     const paths = [request.routeOptions?.url ?? '', requestPath(request.url)];
     const admin = paths.some(isAdminPath);
-    const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const open = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (!admin && (open || paths.every(isPublicPath))) return true;
 
     const user = await this.verifier.authenticate(request);
-    if (admin && !this.verifier.isAdmin(user))
-      throw forbidden('This route requires the admin role.');
+    if (admin && !this.verifier.isAdmin(user)) throw forbidden('This route requires the admin role.');
     return true;
   }
 }

@@ -2,8 +2,7 @@
 const PUBLIC_PREFIXES = ['/health/', '/metrics', '/docs'];
 
 function under(path: string, prefix: string): boolean {
-  if (prefix.endsWith('/'))
-    return path.startsWith(prefix) || path === prefix.slice(0, -1);
+  if (prefix.endsWith('/')) return path.startsWith(prefix) || path === prefix.slice(0, -1);
   return path === prefix || path.startsWith(`${prefix}/`);
 }
 

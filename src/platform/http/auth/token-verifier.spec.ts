@@ -50,8 +50,7 @@ describe('TokenVerifier with its cache of verified tokens', () => {
   it('never caches a failure: a bad signature fails every time', async () => {
     const verifier = new TokenVerifier(settings);
     const header = `Bearer ${await sign('alice', now() + 60, 'x'.repeat(48))}`;
-    for (let i = 0; i < 2; i++)
-      await expect(verifier.verifyBearer(header)).rejects.toBeDefined();
+    for (let i = 0; i < 2; i++) await expect(verifier.verifyBearer(header)).rejects.toBeDefined();
   });
 });
 

@@ -1,10 +1,4 @@
-import {
-  createRemoteJWKSet,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-} from 'jose';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import type { FastifyRequest } from 'fastify';
 import { RequestContext } from '../../context/index.js';
 import { forbidden, tokenProblem, unauthorized } from './auth-errors.js';
@@ -30,8 +24,7 @@ const CLOCK_TOLERANCE_SEC = 5;
 const CACHE_ENTRIES = 5000;
 /** A cached token meets the full check again after this, so a key removed from the JWKS stops working. */
 const CACHE_MAX_AGE_MS = 5 * 60_000;
-const BEARER =
-  /^Bearer +([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*\.[A-Za-z0-9\-_=+/]*)\s*$/i;
+const BEARER = /^Bearer +([A-Za-z0-9\-_=]+\.[A-Za-z0-9\-_=]*\.[A-Za-z0-9\-_=+/]*)\s*$/i;
 
 /**
  * Verifies bearer JWTs with jose. In JWKS mode the key set is fetched once and cached (jose refetches on
@@ -39,11 +32,7 @@ const BEARER =
  */
 export class TokenVerifier {
   private readonly verify: (token: string) => Promise<JWTPayload>;
-  private readonly verified = new VerifiedTokenCache(
-    CACHE_ENTRIES,
-    CLOCK_TOLERANCE_SEC,
-    CACHE_MAX_AGE_MS,
-  );
+  private readonly verified = new VerifiedTokenCache(CACHE_ENTRIES, CLOCK_TOLERANCE_SEC, CACHE_MAX_AGE_MS);
 
   constructor(readonly settings: AuthSettings) {
     const options: JWTVerifyOptions = {
@@ -53,31 +42,19 @@ export class TokenVerifier {
       requiredClaims: ['sub', 'exp'],
     };
     if (settings.mode === 'jwks') {
-      const keys: JWTVerifyGetKey = createRemoteJWKSet(
-        new URL(settings.jwksUrl),
-        { timeoutDuration: 3000 },
-      );
-      this.verify = async (token) =>
-        (await jwtVerify(token, keys, { ...options, algorithms: ASYMMETRIC }))
-          .payload;
+      const keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(settings.jwksUrl), { timeoutDuration: 3000 });
+      this.verify = async (token) => (await jwtVerify(token, keys, { ...options, algorithms: ASYMMETRIC })).payload;
     } else {
       const secret = new TextEncoder().encode(settings.secret);
-      this.verify = async (token) =>
-        (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] }))
-          .payload;
+      this.verify = async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
     }
   }
 
   /** Verifies an `Authorization` header value; throws a 401 ProblemException (or 503 when keys are unreachable). */
   async verifyBearer(header: string | string[] | undefined): Promise<AuthUser> {
-    if (header === undefined || header === '')
-      throw unauthorized('A bearer token is required.');
+    if (header === undefined || header === '') throw unauthorized('A bearer token is required.');
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
-    if (!match)
-      throw unauthorized(
-        'The Authorization header must be "Bearer <JWT>".',
-        'invalid_request',
-      );
+    if (!match) throw unauthorized('The Authorization header must be "Bearer <JWT>".', 'invalid_request');
     const token = match[1];
     const cached = this.verified.get(token);
     if (cached) return cached;
@@ -87,11 +64,7 @@ export class TokenVerifier {
     } catch (err) {
       throw tokenProblem(err);
     }
-    if (
-      typeof payload.sub !== 'string' ||
-      payload.sub.length === 0 ||
-      payload.sub.length > 128
-    ) {
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 128) {
       throw unauthorized('The token has no usable subject.', 'invalid_token');
     }
     // Frozen: a cached user is shared by every request that presents the same token.
@@ -114,8 +87,7 @@ export class TokenVerifier {
    */
   async assertAdmin(request: FastifyRequest): Promise<AuthUser> {
     const user = await this.authenticate(request);
-    if (!this.isAdmin(user))
-      throw forbidden('This route requires the admin role.');
+    if (!this.isAdmin(user)) throw forbidden('This route requires the admin role.');
     return user;
   }
 
@@ -129,8 +101,7 @@ export class TokenVerifier {
 
   private rolesOf(payload: JWTPayload): string[] {
     const claim = payload[this.settings.rolesClaim];
-    if (Array.isArray(claim))
-      return claim.filter((r): r is string => typeof r === 'string');
+    if (Array.isArray(claim)) return claim.filter((r): r is string => typeof r === 'string');
     if (typeof claim === 'string') return claim.split(/[\s,]+/).filter(Boolean);
     // Firebase custom claims are often flags ({ admin: true }): the claim's name is then the role.
     if (claim === true) return [this.settings.rolesClaim];

@@ -11,8 +11,7 @@ export function depthExceeds(value: unknown, limit: number): boolean {
     if (current === null || typeof current !== 'object') continue;
     if (depth >= limit) return true;
     for (const child of Object.values(current)) {
-      if (child !== null && typeof child === 'object')
-        stack.push([child, depth + 1]);
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
     }
   }
   return false;
@@ -22,16 +21,9 @@ export function depthExceeds(value: unknown, limit: number): boolean {
  * JSON.parse accepts any depth, but class-transformer, validation and logging recurse and would overflow
  * the stack (a 500) on a body like `[[[[…]]]]`. Such bodies are refused before anything walks them.
  */
-export function registerBodyDepthLimit(
-  fastify: FastifyInstance,
-  limit = MAX_BODY_DEPTH,
-): void {
+export function registerBodyDepthLimit(fastify: FastifyInstance, limit = MAX_BODY_DEPTH): void {
   fastify.addHook('preValidation', (request, _reply, done) => {
-    if (
-      request.body !== null &&
-      typeof request.body === 'object' &&
-      depthExceeds(request.body, limit)
-    ) {
+    if (request.body !== null && typeof request.body === 'object' && depthExceeds(request.body, limit)) {
       done(
         ProblemException.validation([
           {

@@ -10,7 +10,5 @@ const ACCEPTED = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function correlationIdOf(req: IncomingMessage): string {
   const given = req.headers[CORRELATION_HEADER];
-  return typeof given === 'string' && ACCEPTED.test(given)
-    ? given
-    : randomUUID();
+  return typeof given === 'string' && ACCEPTED.test(given) ? given : randomUUID();
 }

@@ -6,10 +6,7 @@ function canonical(value: unknown): string {
   if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
     const entries = Object.keys(value)
       .sort()
-      .map(
-        (k) =>
-          `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`,
-      );
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
   if (Buffer.isBuffer(value)) return JSON.stringify(value.toString('base64'));
@@ -17,11 +14,7 @@ function canonical(value: unknown): string {
 }
 
 /** What a reused Idempotency-Key must match: method, path (with query) and body. */
-export function requestFingerprint(
-  method: string,
-  url: string,
-  body: unknown,
-): string {
+export function requestFingerprint(method: string, url: string, body: unknown): string {
   return createHash('sha256')
     .update(`${method} ${url}\n${canonical(body)}`)
     .digest('base64url');

@@ -1,17 +1,9 @@
-import {
-  Injectable,
-  type CallHandler,
-  type ExecutionContext,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
 import { catchError, concatMap, finalize, from, type Observable } from 'rxjs';
-import {
-  TransactionRunner,
-  type CommitParticipant,
-} from '../../database/index.js';
+import { TransactionRunner, type CommitParticipant } from '../../database/index.js';
 import { isMongoUnavailable } from '../problem/mongo-errors.js';
 import { ProblemException, ProblemType } from '../problem/problem.js';
 import { toProblem } from '../problem/to-problem.js';
@@ -45,8 +37,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const key = request.headers[IDEMPOTENCY_HEADER];
     // Keys are scoped to a user; anonymous POSTs (webhooks) have no scope and ignore the header.
-    if (request.method !== 'POST' || key === undefined || !request.user)
-      return next.handle();
+    if (request.method !== 'POST' || key === undefined || !request.user) return next.handle();
     if (typeof key !== 'string' || !KEY_FORMAT.test(key)) {
       throw ProblemException.validation([
         {
@@ -56,11 +47,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       ]);
     }
     const userId = request.user.id;
-    const fingerprint = requestFingerprint(
-      request.method,
-      request.url,
-      request.body,
-    );
+    const fingerprint = requestFingerprint(request.method, request.url, request.body);
     const reply = context.switchToHttp().getResponse<FastifyReply>();
 
     return from(this.store.claim(userId, key, fingerprint)).pipe(
@@ -84,17 +71,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
             },
           );
         }
-        if (claim.kind === 'replay')
-          throw new IdempotentReplay(
-            claim.status,
-            claim.body,
-            claim.contentType,
-          );
+        if (claim.kind === 'replay') throw new IdempotentReplay(claim.status, claim.body, claim.contentType);
 
         const { lockId } = claim;
         const successStatus =
-          (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as
-            number | undefined) ?? 201;
+          (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? 201;
         let handling = true;
         const participant: CommitParticipant = {
           beforeCommit: async (session, result) => {
@@ -121,14 +102,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
           },
         };
         const heartbeat = setInterval(
-          () =>
-            void this.store.extend(userId, key, lockId).catch(() => undefined),
+          () => void this.store.extend(userId, key, lockId).catch(() => undefined),
           Math.max(1000, this.store.lockDurationMs / 3),
         );
         heartbeat.unref();
-        return TransactionRunner.withParticipant(participant, () =>
-          next.handle(),
-        ).pipe(
+        return TransactionRunner.withParticipant(participant, () => next.handle()).pipe(
           concatMap(async (value) => {
             await this.finish(userId, key, lockId, {
               success: successResponse(reply.statusCode, value),
@@ -137,19 +115,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
           }),
           catchError(async (err: unknown) => {
             const { problem } = toProblem(err);
-            const storable =
-              problem.status > 400 &&
-              problem.status < 500 &&
-              problem.status !== 429;
+            const storable = problem.status > 400 && problem.status < 500 && problem.status !== 429;
             const body = {
               ...problem,
               instance: request.url.split('?')[0],
               correlationId: String(request.id),
             };
             const settling = this.finish(userId, key, lockId, {
-              failure: storable
-                ? problemResponse(problem.status, body)
-                : undefined,
+              failure: storable ? problemResponse(problem.status, body) : undefined,
             });
             // With the database unreachable, settling the key would only delay the 503 by another
             // server-selection timeout: it happens in the background (or the lease runs out).
@@ -173,8 +146,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     outcome: { success?: StoredResponse; failure?: StoredResponse },
   ): Promise<void> {
     try {
-      if (outcome.success)
-        await this.store.complete(userId, key, lockId, outcome.success);
+      if (outcome.success) await this.store.complete(userId, key, lockId, outcome.success);
       else await this.store.fail(userId, key, lockId, outcome.failure);
     } catch (err) {
       this.logger.warn(
@@ -186,8 +158,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 }
 
 function successResponse(status: number, value: unknown): StoredResponse {
-  if (typeof value === 'string')
-    return { status, body: value, contentType: 'text/plain; charset=utf-8' };
+  if (typeof value === 'string') return { status, body: value, contentType: 'text/plain; charset=utf-8' };
   return {
     status,
     body: value === undefined ? '' : JSON.stringify(value),

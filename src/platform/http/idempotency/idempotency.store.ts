@@ -4,10 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientSession, Model } from 'mongoose';
 import { AppConfig } from '../../../config/index.js';
 import { duplicateKeyFields } from '../problem/mongo-errors.js';
-import {
-  IDEMPOTENCY_MODEL,
-  type IdempotencyRecord,
-} from './idempotency.schema.js';
+import { IDEMPOTENCY_MODEL, type IdempotencyRecord } from './idempotency.schema.js';
 
 export type Claim =
   | { kind: 'run'; lockId: string }
@@ -46,11 +43,7 @@ export class IdempotencyStore implements OnModuleInit {
   }
 
   /** Claims the key for this request, or says what to answer instead. */
-  async claim(
-    userId: string,
-    key: string,
-    fingerprint: string,
-  ): Promise<Claim> {
+  async claim(userId: string, key: string, fingerprint: string): Promise<Claim> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const now = Date.now();
       const lockId = randomUUID();
@@ -116,12 +109,7 @@ export class IdempotencyStore implements OnModuleInit {
   }
 
   /** Stores the first completed response; kept (and replayed) for IDEMPOTENCY_TTL_S from now. */
-  async complete(
-    userId: string,
-    key: string,
-    lockId: string,
-    response: StoredResponse,
-  ): Promise<void> {
+  async complete(userId: string, key: string, lockId: string, response: StoredResponse): Promise<void> {
     await this.model
       .updateOne(
         { userId, key, lockId },
@@ -150,11 +138,7 @@ export class IdempotencyStore implements OnModuleInit {
     session: ClientSession,
   ): Promise<boolean> {
     const res = await this.model
-      .updateOne(
-        { userId, key, lockId, state: 'running' },
-        { $set: { committed: response } },
-        { session },
-      )
+      .updateOne({ userId, key, lockId, state: 'running' }, { $set: { committed: response } }, { session })
       .exec();
     return res.matchedCount === 1;
   }
@@ -164,12 +148,7 @@ export class IdempotencyStore implements OnModuleInit {
    * freed so a retry runs (validation failure, 5xx). If the request's transaction had committed before it
    * failed, its effects exist: the committed response is kept instead, so a retry does not repeat them.
    */
-  async fail(
-    userId: string,
-    key: string,
-    lockId: string,
-    response?: StoredResponse,
-  ): Promise<void> {
+  async fail(userId: string, key: string, lockId: string, response?: StoredResponse): Promise<void> {
     // One round trip when nothing was committed (the usual case); a committed request's key is kept.
     const uncommitted = {
       userId,
@@ -193,12 +172,8 @@ export class IdempotencyStore implements OnModuleInit {
         ).matchedCount
       : (await this.model.deleteOne(uncommitted).exec()).deletedCount;
     if (settled > 0) return;
-    const held = await this.model
-      .findOne({ userId, key, lockId, state: 'running' })
-      .lean()
-      .exec();
-    if (held?.committed)
-      await this.complete(userId, key, lockId, held.committed);
+    const held = await this.model.findOne({ userId, key, lockId, state: 'running' }).lean().exec();
+    if (held?.committed) await this.complete(userId, key, lockId, held.committed);
   }
 
   /** Extends the lease of a request that is still running. */

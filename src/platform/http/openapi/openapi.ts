@@ -1,9 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import {
-  DocumentBuilder,
-  SwaggerModule,
-  type OpenAPIObject,
-} from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { withEdgeConventions } from './problem-responses.js';
 
 export const BEARER_SCHEME = 'bearer';
@@ -17,10 +13,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'Errors are application/problem+json (RFC 9457). Every response carries `x-request-id`.',
     )
     .setVersion('1')
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-      BEARER_SCHEME,
-    )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
     .addSecurityRequirements(BEARER_SCHEME)
     .build();
   return withEdgeConventions(SwaggerModule.createDocument(app, config));
@@ -29,14 +22,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 /** Swagger UI at /docs, the document at /docs/json and /docs/yaml; built on first request. */
 export function setupOpenApi(app: INestApplication): void {
   let document: OpenAPIObject | undefined;
-  SwaggerModule.setup(
-    'docs',
-    app,
-    () => (document ??= buildOpenApiDocument(app)),
-    {
-      jsonDocumentUrl: 'docs/json',
-      yamlDocumentUrl: 'docs/yaml',
-      customSiteTitle: 'keel API',
-    },
-  );
+  SwaggerModule.setup('docs', app, () => (document ??= buildOpenApiDocument(app)), {
+    jsonDocumentUrl: 'docs/json',
+    yamlDocumentUrl: 'docs/yaml',
+    customSiteTitle: 'keel API',
+  });
 }

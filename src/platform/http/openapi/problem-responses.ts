@@ -7,8 +7,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 const problemSchema = {
   type: 'object',
-  description:
-    'RFC 9457 problem details. Switch on `type`; `title` and `detail` are for people.',
+  description: 'RFC 9457 problem details. Switch on `type`; `title` and `detail` are for people.',
   required: ['type', 'title', 'status', 'detail'],
   properties: {
     type: { type: 'string', example: 'urn:keel:problem:validation' },
@@ -21,8 +20,7 @@ const problemSchema = {
     instance: { type: 'string', example: '/v1/payments' },
     correlationId: {
       type: 'string',
-      description:
-        'Also in the x-request-id response header; quote it in bug reports.',
+      description: 'Also in the x-request-id response header; quote it in bug reports.',
     },
     errors: {
       type: 'array',
@@ -43,16 +41,12 @@ const header = (description: string, schema: object = { type: 'string' }) => ({
   schema,
 });
 
-const RESPONSES: Record<
-  string,
-  { description: string; headers?: Record<string, object> }
-> = {
+const RESPONSES: Record<string, { description: string; headers?: Record<string, object> }> = {
   '400': {
     description: 'Malformed or invalid input (`errors` names each field).',
   },
   '401': {
-    description:
-      'Missing, malformed, expired or otherwise invalid bearer token.',
+    description: 'Missing, malformed, expired or otherwise invalid bearer token.',
     headers: { 'WWW-Authenticate': header('Bearer challenge (RFC 6750)') },
   },
   '403': {
@@ -60,8 +54,7 @@ const RESPONSES: Record<
   },
   '404': { description: 'No such resource, or it belongs to another user.' },
   '409': {
-    description:
-      'Conflict: a unique value is taken, or a request with the same Idempotency-Key is still running.',
+    description: 'Conflict: a unique value is taken, or a request with the same Idempotency-Key is still running.',
     headers: {
       'Retry-After': header('Seconds to wait before retrying', {
         type: 'integer',
@@ -71,8 +64,7 @@ const RESPONSES: Record<
   '413': { description: 'The body exceeds the size limit.' },
   '415': { description: 'The body is not application/json.' },
   '422': {
-    description:
-      'A business rule refuses the request, or the Idempotency-Key was used with a different request.',
+    description: 'A business rule refuses the request, or the Idempotency-Key was used with a different request.',
   },
   '429': {
     description: 'Rate limit exceeded.',
@@ -84,8 +76,7 @@ const RESPONSES: Record<
   },
   '500': { description: 'Unexpected error; quote the correlationId.' },
   '503': {
-    description:
-      'A dependency is unavailable or the feature is not configured.',
+    description: 'A dependency is unavailable or the feature is not configured.',
     headers: {
       'Retry-After': header('Seconds to wait before retrying', {
         type: 'integer',
@@ -94,12 +85,7 @@ const RESPONSES: Record<
   },
 };
 
-function statusesFor(
-  path: string,
-  method: string,
-  op: Operation,
-  open: boolean,
-): string[] {
+function statusesFor(path: string, method: string, op: Operation, open: boolean): string[] {
   const out = ['400', '500', '503'];
   if (!open) out.push('401');
   if (isAdminPath(path)) out.push('403');
@@ -158,13 +144,8 @@ export function withEdgeConventions(doc: OpenAPIObject): OpenAPIObject {
         };
       }
       if (method === 'post') {
-        op.parameters = [
-          ...(op.parameters ?? []),
-          { $ref: '#/components/parameters/IdempotencyKey' },
-        ];
-        for (const [status, response] of Object.entries(
-          op.responses as Record<string, any>,
-        )) {
+        op.parameters = [...(op.parameters ?? []), { $ref: '#/components/parameters/IdempotencyKey' }];
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
           if (!status.startsWith('2') || response.$ref) continue;
           response.headers = {
             ...response.headers,

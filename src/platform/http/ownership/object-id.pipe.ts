@@ -1,8 +1,4 @@
-import {
-  Injectable,
-  type ArgumentMetadata,
-  type PipeTransform,
-} from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { isValidObjectId, Types } from 'mongoose';
 import { ProblemException } from '../problem/problem.js';
 
@@ -10,11 +6,7 @@ import { ProblemException } from '../problem/problem.js';
 @Injectable()
 export class ParseObjectIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
-    if (
-      typeof value === 'string' &&
-      /^[0-9a-f]{24}$/i.test(value) &&
-      isValidObjectId(value)
-    ) {
+    if (typeof value === 'string' && /^[0-9a-f]{24}$/i.test(value) && isValidObjectId(value)) {
       return new Types.ObjectId(value).toHexString();
     }
     throw ProblemException.validation([

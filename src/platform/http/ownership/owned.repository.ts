@@ -1,11 +1,4 @@
-import {
-  isValidObjectId,
-  type ClientSession,
-  type Model,
-  type QueryFilter,
-  Types,
-  type UpdateQuery,
-} from 'mongoose';
+import { isValidObjectId, type ClientSession, type Model, type QueryFilter, Types, type UpdateQuery } from 'mongoose';
 
 /** Whose data a query touches. An AuthUser is one; so is `{ id: event.actorId }` in an event handler. */
 export interface Owner {
@@ -42,11 +35,7 @@ export interface WriteOptions {
 export abstract class OwnedRepository<T extends OwnedFields> {
   protected constructor(private readonly model: Model<T>) {}
 
-  async create(
-    owner: Owner,
-    data: NewOwned<T>,
-    options: WriteOptions = {},
-  ): Promise<OwnedDocument<T>> {
+  async create(owner: Owner, data: NewOwned<T>, options: WriteOptions = {}): Promise<OwnedDocument<T>> {
     const doc = new this.model({ ...data, ownerId: ownerIdOf(owner) });
     await doc.save({ session: options.session });
     return doc.toObject() as unknown as OwnedDocument<T>;
@@ -80,14 +69,8 @@ export abstract class OwnedRepository<T extends OwnedFields> {
     return this.findOne(owner, { _id: id } as OwnedFilter<T>);
   }
 
-  async findOne(
-    owner: Owner,
-    filter: OwnedFilter<T>,
-  ): Promise<OwnedDocument<T> | null> {
-    return this.model
-      .findOne(this.scope(owner, filter))
-      .lean<OwnedDocument<T>>()
-      .exec();
+  async findOne(owner: Owner, filter: OwnedFilter<T>): Promise<OwnedDocument<T> | null> {
+    return this.model.findOne(this.scope(owner, filter)).lean<OwnedDocument<T>>().exec();
   }
 
   async find(
@@ -102,10 +85,7 @@ export abstract class OwnedRepository<T extends OwnedFields> {
     return query.lean<OwnedDocument<T>[]>().exec();
   }
 
-  async count(
-    owner: Owner,
-    filter: OwnedFilter<T> = {} as OwnedFilter<T>,
-  ): Promise<number> {
+  async count(owner: Owner, filter: OwnedFilter<T> = {} as OwnedFilter<T>): Promise<number> {
     return this.model.countDocuments(this.scope(owner, filter)).exec();
   }
 
@@ -117,23 +97,17 @@ export abstract class OwnedRepository<T extends OwnedFields> {
     options: WriteOptions = {},
   ): Promise<OwnedDocument<T> | null> {
     if (!isValidObjectId(id)) return null;
-    if (JSON.stringify(update).includes('"ownerId"'))
-      throw new Error('OwnedRepository: ownerId cannot be updated');
+    if (JSON.stringify(update).includes('"ownerId"')) throw new Error('OwnedRepository: ownerId cannot be updated');
     return this.model
-      .findOneAndUpdate(
-        this.scope(owner, { _id: id } as OwnedFilter<T>),
-        update,
-        { new: true, session: options.session },
-      )
+      .findOneAndUpdate(this.scope(owner, { _id: id } as OwnedFilter<T>), update, {
+        new: true,
+        session: options.session,
+      })
       .lean<OwnedDocument<T>>()
       .exec();
   }
 
-  async deleteById(
-    owner: Owner,
-    id: string,
-    options: WriteOptions = {},
-  ): Promise<boolean> {
+  async deleteById(owner: Owner, id: string, options: WriteOptions = {}): Promise<boolean> {
     if (!isValidObjectId(id)) return false;
     const result = await this.model
       .deleteOne(this.scope(owner, { _id: id } as OwnedFilter<T>), {

@@ -47,9 +47,7 @@ function chain(err: unknown): MaybeMongoError[] {
     // A bulk write error carries the error that ended the batch in `errorResponse`.
     cur =
       e.cause ??
-      (typeof e.name === 'string' &&
-      e.name.startsWith('Mongo') &&
-      e.errorResponse instanceof Error
+      (typeof e.name === 'string' && e.name.startsWith('Mongo') && e.errorResponse instanceof Error
         ? e.errorResponse
         : undefined);
   }
@@ -65,32 +63,16 @@ export function isMongoUnavailable(err: unknown): boolean {
   return chain(err).some((e) => {
     const name = typeof e.name === 'string' ? e.name : '';
     if (UNAVAILABLE_NAMES.has(name)) return true;
-    if (
-      typeof e.syscall === 'string' &&
-      typeof e.code === 'string' &&
-      NETWORK_CODES.has(e.code)
-    )
-      return true;
-    if (
-      name.startsWith('Mongo') &&
-      typeof e.message === 'string' &&
-      UNAVAILABLE_MESSAGE.test(e.message)
-    )
-      return true;
-    return (
-      name.startsWith('Mongo') &&
-      (hasLabel(e, 'TransientTransactionError') || hasLabel(e, 'ResetPool'))
-    );
+    if (typeof e.syscall === 'string' && typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+    if (name.startsWith('Mongo') && typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+    return name.startsWith('Mongo') && (hasLabel(e, 'TransientTransactionError') || hasLabel(e, 'ResetPool'));
   });
 }
 
 /** E11000: a unique index refused the write. Returns the offending field names when the driver gives them. */
 export function duplicateKeyFields(err: unknown): string[] | undefined {
   for (const e of chain(err)) {
-    if (
-      (e.code === 11000 || e.code === 11001) &&
-      String(e.name).startsWith('Mongo')
-    ) {
+    if ((e.code === 11000 || e.code === 11001) && String(e.name).startsWith('Mongo')) {
       const keyValue = (e as { keyValue?: Record<string, unknown> }).keyValue;
       return keyValue ? Object.keys(keyValue) : [];
     }

@@ -56,12 +56,7 @@ export class ProblemException extends HttpException {
   readonly errors?: FieldError[];
   readonly headers: Record<string, string>;
 
-  constructor(
-    status: number,
-    title: string,
-    detail: string,
-    options: ProblemOptions = {},
-  ) {
+  constructor(status: number, title: string, detail: string, options: ProblemOptions = {}) {
     super(detail, status);
     this.title = title;
     this.detail = detail;
@@ -70,10 +65,7 @@ export class ProblemException extends HttpException {
     this.headers = options.headers ?? {};
   }
 
-  static validation(
-    errors: FieldError[],
-    detail = 'The request has invalid fields; see errors.',
-  ): ProblemException {
+  static validation(errors: FieldError[], detail = 'The request has invalid fields; see errors.'): ProblemException {
     return new ProblemException(400, 'Invalid request', detail, {
       type: ProblemType.validation,
       errors,
@@ -125,8 +117,5 @@ export function typeForStatus(status: number): string {
     429: ProblemType.rateLimited,
     503: ProblemType.unavailable,
   };
-  return (
-    byStatus[status] ??
-    (status >= 500 ? ProblemType.internal : ProblemType.badRequest)
-  );
+  return byStatus[status] ?? (status >= 500 ? ProblemType.internal : ProblemType.badRequest);
 }

@@ -1,13 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { duplicateKeyFields, isMongoUnavailable } from './mongo-errors.js';
-import {
-  ProblemException,
-  ProblemType,
-  typeForStatus,
-  type FieldError,
-  type ProblemDetails,
-} from './problem.js';
+import { ProblemException, ProblemType, typeForStatus, type FieldError, type ProblemDetails } from './problem.js';
 
 export interface MappedProblem {
   problem: ProblemDetails;
@@ -17,29 +11,20 @@ export interface MappedProblem {
 }
 
 const FASTIFY_DETAILS: Record<string, string> = {
-  FST_ERR_CTP_BODY_TOO_LARGE:
-    'The request body is larger than this server accepts.',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE:
-    'The Content-Type of the body is not supported; send application/json.',
-  FST_ERR_CTP_EMPTY_JSON_BODY:
-    'The body is empty although Content-Type says application/json.',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH:
-    'Content-Length does not match the length of the body.',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than this server accepts.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The Content-Type of the body is not supported; send application/json.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty although Content-Type says application/json.',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'Content-Length does not match the length of the body.',
   FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON.',
   FST_ERR_BAD_URL: 'The request URL is malformed.',
-  FST_ERR_MAX_PARAM_LENGTH:
-    'A path parameter is longer than this server accepts.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than this server accepts.',
 };
 
 function titleFor(status: number): string {
   return STATUS_CODES[status] ?? 'Error';
 }
 
-function make(
-  status: number,
-  detail: string,
-  extra: Partial<ProblemDetails> = {},
-): ProblemDetails {
+function make(status: number, detail: string, extra: Partial<ProblemDetails> = {}): ProblemDetails {
   return {
     type: typeForStatus(status),
     title: titleFor(status),
@@ -52,11 +37,9 @@ function make(
 /** Only our own 4xx messages are shown; anything else (5xx, unknown shapes) gets a fixed text. */
 function httpExceptionProblem(err: HttpException): ProblemDetails {
   const status = err.getStatus();
-  if (status >= 500)
-    return make(status, 'The server could not handle the request.');
+  if (status >= 500) return make(status, 'The server could not handle the request.');
   const body = err.getResponse();
-  const message =
-    typeof body === 'string' ? body : (body as { message?: unknown }).message;
+  const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
   if (Array.isArray(message)) {
     const errors: FieldError[] = message.map((m) => ({
       field: 'request',
@@ -64,27 +47,13 @@ function httpExceptionProblem(err: HttpException): ProblemDetails {
     }));
     return make(status, 'The request is invalid; see errors.', { errors });
   }
-  if (status === 429)
-    return make(
-      429,
-      'Too many requests; wait for the number of seconds in Retry-After.',
-    );
-  if (
-    err.cause instanceof SyntaxError ||
-    (status === 400 && /JSON/.test(String(message)))
-  ) {
+  if (status === 429) return make(429, 'Too many requests; wait for the number of seconds in Retry-After.');
+  if (err.cause instanceof SyntaxError || (status === 400 && /JSON/.test(String(message)))) {
     return make(400, FASTIFY_DETAILS.FST_ERR_CTP_INVALID_JSON_BODY);
   }
-  const unrouted =
-    typeof message === 'string'
-      ? /^Cannot ([A-Z]+) ([^?#\s]*)/.exec(message)
-      : null;
-  if (status === 404 && unrouted)
-    return make(404, `No route matches ${unrouted[1]} ${unrouted[2]}.`);
-  return make(
-    status,
-    typeof message === 'string' && message ? message : titleFor(status),
-  );
+  const unrouted = typeof message === 'string' ? /^Cannot ([A-Z]+) ([^?#\s]*)/.exec(message) : null;
+  if (status === 404 && unrouted) return make(404, `No route matches ${unrouted[1]} ${unrouted[2]}.`);
+  return make(status, typeof message === 'string' && message ? message : titleFor(status));
 }
 
 /** Maps anything a request can throw to the problem+json the client gets. Pure: no logging, no I/O. */
@@ -110,12 +79,7 @@ export function toProblem(err: unknown): MappedProblem {
     path?: unknown;
     errors?: unknown;
   };
-  if (
-    typeof e.statusCode === 'number' &&
-    e.statusCode >= 400 &&
-    e.statusCode < 500 &&
-    typeof e.code === 'string'
-  ) {
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && typeof e.code === 'string') {
     const detail = FASTIFY_DETAILS[e.code] ?? titleFor(e.statusCode);
     return {
       problem: make(e.statusCode, detail),
@@ -131,11 +95,9 @@ export function toProblem(err: unknown): MappedProblem {
     };
   }
   if (isMongoUnavailable(err)) {
-    const problem = make(
-      503,
-      'The database is temporarily unavailable; retry shortly.',
-      { type: ProblemType.unavailable },
-    );
+    const problem = make(503, 'The database is temporarily unavailable; retry shortly.', {
+      type: ProblemType.unavailable,
+    });
     return { problem, headers: { 'Retry-After': '5' }, unexpected: false };
   }
   const dupFields = duplicateKeyFields(err);
@@ -145,11 +107,7 @@ export function toProblem(err: unknown): MappedProblem {
       message: 'is already taken',
     }));
     return {
-      problem: make(
-        409,
-        'A resource with the same unique values already exists.',
-        { errors },
-      ),
+      problem: make(409, 'A resource with the same unique values already exists.', { errors }),
       headers: {},
       unexpected: false,
     };
@@ -161,24 +119,16 @@ export function toProblem(err: unknown): MappedProblem {
       unexpected: false,
     };
   }
-  if (
-    e.name === 'ValidationError' &&
-    e.errors &&
-    typeof e.errors === 'object'
-  ) {
+  if (e.name === 'ValidationError' && e.errors && typeof e.errors === 'object') {
     const errors = Object.keys(e.errors).map((field) => ({
       field,
       message: 'is invalid',
     }));
     return { problem: validation(errors), headers: {}, unexpected: false };
   }
-  const problem = make(
-    500,
-    'An unexpected error occurred. Quote the correlationId when reporting it.',
-    {
-      type: ProblemType.internal,
-    },
-  );
+  const problem = make(500, 'An unexpected error occurred. Quote the correlationId when reporting it.', {
+    type: ProblemType.internal,
+  });
   return { problem, headers: {}, unexpected: true };
 }
 

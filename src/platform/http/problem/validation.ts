@@ -2,10 +2,7 @@ import { ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ProblemException, type FieldError } from './problem.js';
 
 /** Flattens class-validator's tree into `{ field: 'items.0.name', message }` entries. */
-export function fieldErrors(
-  errors: ValidationError[],
-  parent = '',
-): FieldError[] {
+export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const e of errors) {
     const field = parent ? `${parent}.${e.property}` : e.property;
@@ -22,13 +19,10 @@ export function fieldErrors(
 
 function describe(rule: string, field: string, message: string): string {
   if (rule === 'whitelistValidation') return 'is not an accepted field';
-  if (/unknown value was passed to the validate function/.test(message))
-    return 'a JSON object is required';
+  if (/unknown value was passed to the validate function/.test(message)) return 'a JSON object is required';
   // class-validator prefixes messages with the property name ("name must be a string"); keep only the rule.
   const property = field.split('.').pop() ?? '';
-  return property && message.startsWith(`${property} `)
-    ? message.slice(property.length + 1)
-    : message;
+  return property && message.startsWith(`${property} `) ? message.slice(property.length + 1) : message;
 }
 
 /** The global pipe: strips nothing silently (unknown fields are an error), converts path/query strings. */
@@ -39,7 +33,6 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) =>
-      ProblemException.validation(fieldErrors(errors)),
+    exceptionFactory: (errors) => ProblemException.validation(fieldErrors(errors)),
   });
 }

@@ -24,9 +24,7 @@ return {hits, ttl, 0, 0}
 `;
 
 const COMMAND = 'keelThrottleHit';
-type HitCommand = (
-  ...args: Array<string | number>
-) => Promise<[number, number, number, number]>;
+type HitCommand = (...args: Array<string | number>) => Promise<[number, number, number, number]>;
 
 const OPEN: ThrottlerStorageRecord = {
   totalHits: 0,
@@ -49,16 +47,10 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     private readonly timeoutMs = 250,
   ) {
     // defineCommand sends EVALSHA and falls back to EVAL once per connection.
-    if (!(COMMAND in redis))
-      redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: HIT });
+    if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { numberOfKeys: 2, lua: HIT });
   }
 
-  async increment(
-    key: string,
-    ttl: number,
-    limit: number,
-    blockDuration: number,
-  ): Promise<ThrottlerStorageRecord> {
+  async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const reply = await Promise.race([
@@ -70,10 +62,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
           blockDuration,
         ),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
-            this.timeoutMs,
-          );
+          timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
         }),
       ]);
       const [totalHits, expiresMs, blocked, blockMs] = reply;
@@ -94,8 +83,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private warn(err: unknown): void {
     if (Date.now() - this.lastWarning < 60_000) return;
     this.lastWarning = Date.now();
-    this.logger.warn(
-      `Redis unavailable, rate limits are not enforced (failing open): ${(err as Error).message}`,
-    );
+    this.logger.warn(`Redis unavailable, rate limits are not enforced (failing open): ${(err as Error).message}`);
   }
 }

@@ -32,7 +32,21 @@ const listCollections: Handler = (cmd, ctx) => {
   return { cursor: ctx.engine.cursors.open(`${ctx.db}.$cmd.listCollections`, entries, batchSize), ok: 1 };
 };
 
-const CREATE_FIELDS = new Set(['create', '$db', 'lsid', '$clusterTime', 'writeConcern', 'txnNumber', 'autocommit', 'startTransaction', '$readPreference', 'comment', 'apiVersion', 'apiStrict', 'apiDeprecationErrors']);
+const CREATE_FIELDS = new Set([
+  'create',
+  '$db',
+  'lsid',
+  '$clusterTime',
+  'writeConcern',
+  'txnNumber',
+  'autocommit',
+  'startTransaction',
+  '$readPreference',
+  'comment',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+]);
 
 const create: Handler = (cmd, ctx) => {
   const name = collectionName(cmd);
@@ -66,21 +80,25 @@ function splitNs(ns: unknown): [string, string] {
 const renameCollection: Handler = (cmd, ctx) => {
   const [fromDb, from] = splitNs(cmd.renameCollection);
   const [toDb, to] = splitNs(cmd.to);
-  if (!ctx.engine.collection(fromDb, from)) throw new MongoCommandError(Codes.NamespaceNotFound, 'source namespace does not exist');
-  if (ctx.engine.collection(toDb, to) && !cmd.dropTarget) throw new MongoCommandError(Codes.NamespaceExists, 'target namespace exists');
+  if (!ctx.engine.collection(fromDb, from))
+    throw new MongoCommandError(Codes.NamespaceNotFound, 'source namespace does not exist');
+  if (ctx.engine.collection(toDb, to) && !cmd.dropTarget)
+    throw new MongoCommandError(Codes.NamespaceExists, 'target namespace exists');
   ctx.engine.rename(fromDb, from, toDb, to);
   return { ok: 1 };
 };
 
 const collMod: Handler = (cmd, ctx) => {
   const coll = existing(ctx, collectionName(cmd));
-  if (!coll) throw new MongoCommandError(Codes.NamespaceNotFound, `ns does not exist: ${ctx.db}.${String(cmd.collMod)}`);
+  if (!coll)
+    throw new MongoCommandError(Codes.NamespaceNotFound, `ns does not exist: ${ctx.db}.${String(cmd.collMod)}`);
   const change = optionalDoc(cmd.index, 'index');
   if (!change) return { ok: 1 };
   const idx = [...coll.indexes.values()].find(
     (i) => i.name === change.name || JSON.stringify(i.spec.key) === JSON.stringify(change.keyPattern),
   );
-  if (!idx) throw new MongoCommandError(Codes.IndexNotFound, `cannot find index ${JSON.stringify(change)} for ns ${coll.ns}`);
+  if (!idx)
+    throw new MongoCommandError(Codes.IndexNotFound, `cannot find index ${JSON.stringify(change)} for ns ${coll.ns}`);
   const result: Document = { ok: 1 };
   for (const option of ['expireAfterSeconds', 'hidden'] as const) {
     if (change[option] === undefined) continue;

@@ -59,8 +59,10 @@ const aggregate: Handler = (cmd, ctx) => {
   if (typeof source !== 'string' && source !== 1) {
     throw new MongoCommandError(Codes.FailedToParse, "Invalid 'aggregate' field: must be a collection name or 1");
   }
-  if (!Array.isArray(cmd.pipeline)) throw new MongoCommandError(Codes.TypeMismatch, "'pipeline' option must be specified as an array");
-  if (cmd.explain) throw new MongoCommandError(Codes.CommandNotFound, 'explain of aggregate is not supported by the embedded server');
+  if (!Array.isArray(cmd.pipeline))
+    throw new MongoCommandError(Codes.TypeMismatch, "'pipeline' option must be specified as an array");
+  if (cmd.explain)
+    throw new MongoCommandError(Codes.CommandNotFound, 'explain of aggregate is not supported by the embedded server');
   let pipeline = cmd.pipeline as Doc[];
   const out = outTarget(pipeline, ctx.db);
   if (out) pipeline = pipeline.slice(0, -1);

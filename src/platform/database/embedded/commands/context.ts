@@ -47,7 +47,10 @@ export function existing(ctx: CommandContext, name: string): Collection | undefi
 export function optionalDoc(v: unknown, field: string): Doc | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) {
-    throw new MongoCommandError(Codes.TypeMismatch, `BSON field '${field}' is the wrong type '${Array.isArray(v) ? 'array' : typeof v}', expected type 'object'`);
+    throw new MongoCommandError(
+      Codes.TypeMismatch,
+      `BSON field '${field}' is the wrong type '${Array.isArray(v) ? 'array' : typeof v}', expected type 'object'`,
+    );
   }
   return v as Doc;
 }
@@ -75,7 +78,10 @@ export async function untilUnblocked<T>(ctx: CommandContext, unit: () => T): Pro
       if (!(err instanceof Blocked)) throw err;
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new MongoCommandError(Codes.MaxTimeMSExpired, 'operation exceeded time limit while waiting for a transaction to finish');
+        throw new MongoCommandError(
+          Codes.MaxTimeMSExpired,
+          'operation exceeded time limit while waiting for a transaction to finish',
+        );
       }
       await waitAtMost(err.holder.done, left);
     }
@@ -105,6 +111,7 @@ export async function eachStatement<S>(
 
 export function statementsOf(cmd: Document, field: string): Doc[] {
   const list = cmd[field];
-  if (!Array.isArray(list)) throw new MongoCommandError(Codes.FailedToParse, `BSON field '${field}' is missing but a required field`);
+  if (!Array.isArray(list))
+    throw new MongoCommandError(Codes.FailedToParse, `BSON field '${field}' is missing but a required field`);
   return list as Doc[];
 }

@@ -15,7 +15,8 @@ export interface FindResult {
 function nonNegative(v: unknown, field: string): number {
   if (v === undefined || v === null) return 0;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new MongoCommandError(Codes.BadValue, `${field} must be non-negative, but received: ${String(v)}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new MongoCommandError(Codes.BadValue, `${field} must be non-negative, but received: ${String(v)}`);
   return Math.floor(n);
 }
 
@@ -39,7 +40,9 @@ export function runFind(cmd: Document, ctx: CommandContext): FindResult {
   if (natural < 0) docs.reverse();
   if (realSort) {
     try {
-      const cursor = compileFilter({}).find<Doc>(docs).sort(realSort as Record<string, 1 | -1>);
+      const cursor = compileFilter({})
+        .find<Doc>(docs)
+        .sort(realSort as Record<string, 1 | -1>);
       // mingo applies a collation to sorting only; filters stay binary comparisons.
       const collation = optionalDoc(cmd.collation, 'collation');
       if (collation?.locale) cursor.collation(collation as unknown as CollationSpec);
@@ -66,7 +69,8 @@ const find: Handler = (cmd, ctx) => {
 
 const getMore: Handler = (cmd, ctx) => {
   const collection = cmd.collection;
-  if (typeof collection !== 'string') throw new MongoCommandError(Codes.FailedToParse, "BSON field 'getMore.collection' is missing but a required field");
+  if (typeof collection !== 'string')
+    throw new MongoCommandError(Codes.FailedToParse, "BSON field 'getMore.collection' is missing but a required field");
   const batchSize = cmd.batchSize === undefined ? undefined : Number(cmd.batchSize);
   return { cursor: ctx.engine.cursors.getMore(cmd.getMore, `${ctx.db}.${collection}`, batchSize), ok: 1 };
 };
@@ -91,7 +95,8 @@ const count: Handler = (cmd, ctx) => {
 
 const distinct: Handler = (cmd, ctx) => {
   const coll = existing(ctx, collectionName(cmd));
-  if (typeof cmd.key !== 'string') throw new MongoCommandError(Codes.FailedToParse, "BSON field 'distinct.key' is missing but a required field");
+  if (typeof cmd.key !== 'string')
+    throw new MongoCommandError(Codes.FailedToParse, "BSON field 'distinct.key' is missing but a required field");
   const query = optionalDoc(cmd.query, 'query');
   const seen = new Map<string, unknown>();
   if (coll) {
@@ -113,10 +118,14 @@ const explain: Handler = (cmd, ctx) => {
   const inner = optionalDoc(cmd.explain, 'explain');
   const name = inner && Object.keys(inner)[0];
   if (!inner || (name !== 'find' && name !== 'count')) {
-    throw new MongoCommandError(Codes.CommandNotFound, `explain is only supported for find and count, not '${String(name)}'`);
+    throw new MongoCommandError(
+      Codes.CommandNotFound,
+      `explain is only supported for find and count, not '${String(name)}'`,
+    );
   }
   const started = Date.now();
-  const spec = name === 'count' ? { find: inner.count, filter: inner.query, skip: inner.skip, limit: inner.limit } : inner;
+  const spec =
+    name === 'count' ? { find: inner.count, filter: inner.query, skip: inner.skip, limit: inner.limit } : inner;
   const result = runFind(spec, ctx);
   const [host, port] = ctx.server.address.split(':');
   return {

@@ -28,8 +28,22 @@ const HANDLERS = new Map<string, Handler>(
 const RETRYABLE = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
 const TXN_CONTROL = new Set(['commitTransaction', 'abortTransaction']);
 const ALLOWED_IN_TXN = new Set([
-  'find', 'getMore', 'killCursors', 'aggregate', 'distinct', 'insert', 'update', 'delete',
-  'findAndModify', 'findandmodify', 'create', 'createIndexes', 'hello', 'isMaster', 'ismaster', 'ping',
+  'find',
+  'getMore',
+  'killCursors',
+  'aggregate',
+  'distinct',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'findandmodify',
+  'create',
+  'createIndexes',
+  'hello',
+  'isMaster',
+  'ismaster',
+  'ping',
 ]);
 
 export type BaseContext = Omit<CommandContext, 'session' | 'txn'>;
@@ -67,7 +81,10 @@ export async function dispatch(cmd: Document, base: BaseContext, logger: Dispatc
     ctx.txn?.abort();
     if (err instanceof MongoCommandError) return err.toReply();
     logger.error(`embedded mongo: command '${name}' failed: ${(err as Error)?.stack ?? String(err)}`);
-    return new MongoCommandError(Codes.InternalError, `internal error in '${name}': ${(err as Error)?.message ?? String(err)}`).toReply();
+    return new MongoCommandError(
+      Codes.InternalError,
+      `internal error in '${name}': ${(err as Error)?.message ?? String(err)}`,
+    ).toReply();
   }
 }
 
@@ -80,7 +97,10 @@ function joinTransaction(ctx: CommandContext, cmd: Document, name: string, txnNu
     );
   }
   if (!ALLOWED_IN_TXN.has(name)) {
-    throw new MongoCommandError(Codes.OperationNotSupportedInTransaction, `Cannot run '${name}' in a multi-document transaction.`);
+    throw new MongoCommandError(
+      Codes.OperationNotSupportedInTransaction,
+      `Cannot run '${name}' in a multi-document transaction.`,
+    );
   }
   if (cmd.startTransaction === true) {
     if (txnNumber === session.txnNumber && session.txn) {
@@ -94,7 +114,10 @@ function joinTransaction(ctx: CommandContext, cmd: Document, name: string, txnNu
   const txn = session.txn;
   if (session.txnNumber !== txnNumber || !txn || txn.state === 'aborted') throw noSuchTransaction(txnNumber);
   if (txn.state === 'committed') {
-    throw new MongoCommandError(Codes.TransactionCommitted, `Transaction with { txnNumber: ${txnNumber} } has been committed.`);
+    throw new MongoCommandError(
+      Codes.TransactionCommitted,
+      `Transaction with { txnNumber: ${txnNumber} } has been committed.`,
+    );
   }
   txn.lastUsed = Date.now();
   return txn;

@@ -47,14 +47,16 @@ const dropIndexes: Handler = (cmd, ctx) => {
   else if (Array.isArray(target)) names = target.map(String);
   else if (target && typeof target === 'object') {
     const found = [...coll.indexes.values()].find((i) => JSON.stringify(i.spec.key) === JSON.stringify(target));
-    if (!found) throw new MongoCommandError(Codes.IndexNotFound, `can't find index with key: ${JSON.stringify(target)}`);
+    if (!found)
+      throw new MongoCommandError(Codes.IndexNotFound, `can't find index with key: ${JSON.stringify(target)}`);
     names = [found.name];
   } else {
     throw new MongoCommandError(Codes.TypeMismatch, "BSON field 'dropIndexes.index' is missing or of the wrong type");
   }
   for (const name of names) {
     if (name === '_id_') throw new MongoCommandError(Codes.InvalidOptions, 'cannot drop _id index');
-    if (!coll.indexes.has(name)) throw new MongoCommandError(Codes.IndexNotFound, `index not found with name [${name}]`);
+    if (!coll.indexes.has(name))
+      throw new MongoCommandError(Codes.IndexNotFound, `index not found with name [${name}]`);
   }
   for (const name of names) coll.dropIndex(name);
   return { nIndexesWas, ok: 1 };

@@ -3,7 +3,15 @@ import { badValue, failedToParse } from '../errors.js';
 import type { Collection } from '../storage/collection.js';
 import { keyOf, type Doc } from '../storage/keys.js';
 import { compileFilter, select } from '../storage/planner.js';
-import { applyUpdate, isReplacement, upsertDocument, validateUpdate, withIdFirst, type UpdateOptions, type UpdateSpec } from '../storage/updates.js';
+import {
+  applyUpdate,
+  isReplacement,
+  upsertDocument,
+  validateUpdate,
+  withIdFirst,
+  type UpdateOptions,
+  type UpdateSpec,
+} from '../storage/updates.js';
 import {
   collectionName,
   eachStatement,
@@ -16,7 +24,8 @@ import {
 } from './context.js';
 
 export function prepareInsert(raw: Doc): Doc {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw badValue('document to insert must be an object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw badValue('document to insert must be an object');
   if (raw._id === undefined) return { _id: new ObjectId(), ...raw };
   if (Array.isArray(raw._id)) throw badValue("can't use an array for _id");
   if (raw._id instanceof RegExp) throw badValue("can't use a regex for _id");
@@ -71,7 +80,13 @@ export function updateFirst(
   return { n: 1, nModified: 0, upserted: doc._id, after: doc };
 }
 
-async function updateMany(ctx: CommandContext, coll: Collection, q: Doc, u: UpdateSpec, opts: UpdateOptions): Promise<UpdateOutcome> {
+async function updateMany(
+  ctx: CommandContext,
+  coll: Collection,
+  q: Doc,
+  u: UpdateSpec,
+  opts: UpdateOptions,
+): Promise<UpdateOutcome> {
   const query = compileFilter(q);
   const out = { n: 0, nModified: 0 };
   for (const [id] of select(coll, q, ctx.txn).matches) {
@@ -92,26 +107,31 @@ const update: Handler = async (cmd, ctx) => {
   let n = 0;
   let nModified = 0;
   const upserted: Document[] = [];
-  const writeErrors = await eachStatement(ctx, statementsOf(cmd, 'updates'), cmd.ordered !== false, async (stmt, index) => {
-    const q = optionalDoc(stmt.q, 'q') ?? {};
-    const u = stmt.u;
-    validateUpdate(u);
-    const opts: UpdateOptions = { arrayFilters: stmt.arrayFilters as Doc[] | undefined, filter: q };
-    let outcome: UpdateOutcome;
-    if (stmt.multi === true) {
-      if (isReplacement(u)) throw failedToParse('multi update is not supported for replacement-style update');
-      const coll = existing(ctx, name);
-      outcome = coll ? await updateMany(ctx, coll, q, u, opts) : { n: 0, nModified: 0 };
-      if (outcome.n === 0 && stmt.upsert === true) {
-        outcome = await untilUnblocked(ctx, () => updateFirst(ctx, name, q, u, true, opts));
-      } else if (!coll) compileFilter(q);
-    } else {
-      outcome = await untilUnblocked(ctx, () => updateFirst(ctx, name, q, u, stmt.upsert === true, opts));
-    }
-    n += outcome.n;
-    nModified += outcome.nModified;
-    if (outcome.upserted !== undefined) upserted.push({ index, _id: outcome.upserted });
-  });
+  const writeErrors = await eachStatement(
+    ctx,
+    statementsOf(cmd, 'updates'),
+    cmd.ordered !== false,
+    async (stmt, index) => {
+      const q = optionalDoc(stmt.q, 'q') ?? {};
+      const u = stmt.u;
+      validateUpdate(u);
+      const opts: UpdateOptions = { arrayFilters: stmt.arrayFilters as Doc[] | undefined, filter: q };
+      let outcome: UpdateOutcome;
+      if (stmt.multi === true) {
+        if (isReplacement(u)) throw failedToParse('multi update is not supported for replacement-style update');
+        const coll = existing(ctx, name);
+        outcome = coll ? await updateMany(ctx, coll, q, u, opts) : { n: 0, nModified: 0 };
+        if (outcome.n === 0 && stmt.upsert === true) {
+          outcome = await untilUnblocked(ctx, () => updateFirst(ctx, name, q, u, true, opts));
+        } else if (!coll) compileFilter(q);
+      } else {
+        outcome = await untilUnblocked(ctx, () => updateFirst(ctx, name, q, u, stmt.upsert === true, opts));
+      }
+      n += outcome.n;
+      nModified += outcome.nModified;
+      if (outcome.upserted !== undefined) upserted.push({ index, _id: outcome.upserted });
+    },
+  );
   const reply: Document = { n, nModified };
   if (upserted.length) reply.upserted = upserted;
   return withErrors(reply, writeErrors);
@@ -123,7 +143,8 @@ const del: Handler = async (cmd, ctx) => {
   const writeErrors = await eachStatement(ctx, statementsOf(cmd, 'deletes'), cmd.ordered !== false, async (stmt) => {
     const q = optionalDoc(stmt.q, 'q') ?? {};
     const limit = Number(stmt.limit ?? 0);
-    if (limit !== 0 && limit !== 1) throw failedToParse(`The limit field in delete objects must be 0 or 1. Got ${limit}`);
+    if (limit !== 0 && limit !== 1)
+      throw failedToParse(`The limit field in delete objects must be 0 or 1. Got ${limit}`);
     const query = compileFilter(q);
     if (!coll) return;
     if (limit === 1) {

@@ -218,7 +218,11 @@ export class Collection {
   /** Returns false when an identical index already exists. */
   createIndex(spec: IndexSpec): boolean {
     if (spec.name === '_id_' || JSON.stringify(spec.key) === '{"_id":1}') {
-      if (spec.unique === false) throw new MongoCommandError(Codes.InvalidOptions, "The field 'unique' is not valid for an _id index specification");
+      if (spec.unique === false)
+        throw new MongoCommandError(
+          Codes.InvalidOptions,
+          "The field 'unique' is not valid for an _id index specification",
+        );
       return false;
     }
     const sameName = this.indexes.get(spec.name);
@@ -236,7 +240,8 @@ export class Collection {
         `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName.spec)}`,
       );
     }
-    const samePartial = JSON.stringify(sameKey?.spec.partialFilterExpression) === JSON.stringify(spec.partialFilterExpression);
+    const samePartial =
+      JSON.stringify(sameKey?.spec.partialFilterExpression) === JSON.stringify(spec.partialFilterExpression);
     if (sameKey && samePartial) {
       throw new MongoCommandError(
         Codes.IndexOptionsConflict,

@@ -43,7 +43,10 @@ export class CursorRegistry {
     const cursor = this.cursors.get(key);
     if (!cursor) throw new MongoCommandError(Codes.CursorNotFound, `cursor id ${key} not found`);
     if (cursor.ns !== ns) {
-      throw new MongoCommandError(Codes.BadValue, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+      throw new MongoCommandError(
+        Codes.BadValue,
+        `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`,
+      );
     }
     const nextBatch = takeBatch(cursor.docs, cursor.pos, batchSize && batchSize > 0 ? batchSize : Infinity);
     cursor.pos += nextBatch.length;

@@ -130,7 +130,8 @@ export class Engine {
         }
         if (simple && !Array.isArray(v)) continue;
         const dates = valuesAt(rec.doc, field).filter((d): d is Date => d instanceof Date);
-        if (dates.length && Math.min(...dates.map((d) => d.getTime())) <= cutoff && !coll.isLocked(id)) expired.push(id);
+        if (dates.length && Math.min(...dates.map((d) => d.getTime())) <= cutoff && !coll.isLocked(id))
+          expired.push(id);
       }
       for (const id of expired) coll.applyCommitted(id, null, this.tick());
     }
@@ -138,7 +139,8 @@ export class Engine {
 }
 
 function validateNames(db: string, name: string): void {
-  if (!NAME_RE.test(db) || db.length > 64) throw new MongoCommandError(Codes.InvalidNamespace, `Invalid database name: '${db}'`);
+  if (!NAME_RE.test(db) || db.length > 64)
+    throw new MongoCommandError(Codes.InvalidNamespace, `Invalid database name: '${db}'`);
   if (!name || name.includes('\0') || name.startsWith('system.') || name.includes('$')) {
     throw new MongoCommandError(Codes.InvalidNamespace, `Invalid collection name: ${name}`);
   }

@@ -122,11 +122,18 @@ export function defaultIndexName(key: Record<string, unknown>): string {
 export function normaliseSpec(raw: Doc): IndexSpec {
   const key = raw.key as Record<string, unknown> | undefined;
   if (!key || typeof key !== 'object' || Array.isArray(key) || Object.keys(key).length === 0) {
-    throw new MongoCommandError(Codes.CannotCreateIndex, "Error in specification: the 'key' field must be a non-empty object");
+    throw new MongoCommandError(
+      Codes.CannotCreateIndex,
+      "Error in specification: the 'key' field must be a non-empty object",
+    );
   }
   for (const [f, d] of Object.entries(key)) {
     const ok = d === 1 || d === -1 || (typeof d === 'number' && d !== 0) || typeof d === 'string';
-    if (!ok) throw new MongoCommandError(Codes.CannotCreateIndex, `Error in specification: bad index key pattern for field ${f}`);
+    if (!ok)
+      throw new MongoCommandError(
+        Codes.CannotCreateIndex,
+        `Error in specification: bad index key pattern for field ${f}`,
+      );
   }
   const name = typeof raw.name === 'string' && raw.name ? raw.name : defaultIndexName(key);
   const spec: IndexSpec = { v: 2, key, name };

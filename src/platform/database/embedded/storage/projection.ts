@@ -21,7 +21,10 @@ export function projectDocs(docs: Doc[], filter: Doc | undefined, projection: Do
   try {
     let out = docs;
     const mingoProjection = sliceOnly ? rest : projection;
-    if (Object.keys(mingoProjection).length) out = newQuery(filter ?? {}).find<Doc>(docs, mingoProjection).all();
+    if (Object.keys(mingoProjection).length)
+      out = newQuery(filter ?? {})
+        .find<Doc>(docs, mingoProjection)
+        .all();
     if (sliceOnly) out = out.map((d) => applySlices(d, slices as [string, { $slice: number | [number, number] }][]));
     return out.map(withIdFirst);
   } catch (err) {

@@ -6,8 +6,21 @@ import { keyOf, type Doc } from './keys.js';
 import { MINGO_OPTIONS } from './planner.js';
 
 const OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$rename', '$min', '$max', '$currentDate',
-  '$push', '$pull', '$pullAll', '$addToSet', '$pop', '$bit', '$setOnInsert',
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$rename',
+  '$min',
+  '$max',
+  '$currentDate',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$bit',
+  '$setOnInsert',
 ]);
 
 export type UpdateSpec = Doc | Doc[];
@@ -31,14 +44,20 @@ export function validateUpdate(u: unknown): asserts u is UpdateSpec {
   if (ops.length === 0) return;
   if (ops.length !== keys.length) {
     const plain = keys.find((k) => !k.startsWith('$'));
-    throw failedToParse(`Unknown modifier: ${plain}. Expected a valid update modifier or pipeline-style update specified as an array`);
+    throw failedToParse(
+      `Unknown modifier: ${plain}. Expected a valid update modifier or pipeline-style update specified as an array`,
+    );
   }
   for (const op of ops) {
     if (!OPERATORS.has(op)) {
-      throw failedToParse(`Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
+      throw failedToParse(
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
     }
     if (!isPlainObject(u[op])) {
-      throw failedToParse(`Modifiers operate on fields but we found type ${typeof u[op]} instead. For example: {$mod: {<field>: ...}} not {${op}: ${JSON.stringify(u[op])}}`);
+      throw failedToParse(
+        `Modifiers operate on fields but we found type ${typeof u[op]} instead. For example: {$mod: {<field>: ...}} not {${op}: ${JSON.stringify(u[op])}}`,
+      );
     }
   }
 }
@@ -88,7 +107,10 @@ export function applyUpdate(current: Doc, u: UpdateSpec, opts: UpdateOptions = {
     }
   }
   if (current._id !== undefined && keyOf(next._id) !== keyOf(current._id)) throw immutableId();
-  return { doc: withIdFirst(next), modified: !isEqual(current, next) || Object.keys(current).join() !== Object.keys(next).join() };
+  return {
+    doc: withIdFirst(next),
+    modified: !isEqual(current, next) || Object.keys(current).join() !== Object.keys(next).join(),
+  };
 }
 
 const SIMPLE_OPERATORS = new Set(['$set', '$unset', '$inc']);
