@@ -4,27 +4,11 @@ import { FakeOpenAI } from '../support/openai/fake-openai.js';
 import { waitFor } from '../events/support/wait.js';
 import { api, bootAiApp, testEnv } from './support/ai-app.js';
 import { startMongoProcess, type MongoProcess } from './support/mongo-process.js';
+import { maxOverlap } from './support/overlap.js';
 
 const JOBS = 1000;
 const USERS = 20;
 const USER_CONCURRENCY = 8;
-
-/** Largest number of overlapping [at, endedAt] intervals. */
-function maxOverlap(intervals: Array<[number, number]>): number {
-  const edges = intervals
-    .flatMap(
-      ([a, b]) =>
-        [
-          [a, 1],
-          [b, -1],
-        ] as const,
-    )
-    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let cur = 0;
-  let max = 0;
-  for (const [, d] of edges) max = Math.max(max, (cur += d));
-  return max;
-}
 
 describe('ai-jobs under load', () => {
   let fake: FakeOpenAI;

@@ -6,27 +6,11 @@ import { FakeOpenAI } from '../support/openai/fake-openai.js';
 import { waitFor } from '../events/support/wait.js';
 import { api, type Api } from './support/ai-app.js';
 import { openSse } from '../support/sse.js';
+import { maxOverlap } from './support/overlap.js';
 
 const PER_MINUTE = 300; // 5 requests a second, bursts of 5
 const INTERVAL_MS = 60_000 / PER_MINUTE;
 const BURST = 5;
-
-/** Largest number of overlapping [at, endedAt] intervals. */
-function maxOverlap(intervals: Array<[number, number]>): number {
-  const edges = intervals
-    .flatMap(
-      ([a, b]) =>
-        [
-          [a, 1],
-          [b, -1],
-        ] as const,
-    )
-    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-  let cur = 0;
-  let max = 0;
-  for (const [, d] of edges) max = Math.max(max, (cur += d));
-  return max;
-}
 
 describe('ai-jobs across processes: one API replica, two workers, one MongoDB, one Redis', () => {
   let mongo: EmbeddedMongoServer | undefined;
