@@ -74,6 +74,30 @@ describe('conformance: transactions through the driver', () => {
     expect(await c.countDocuments({ v: 2 })).toBe(3);
   });
 
+  it('reads its snapshot through an index whose keys changed after it started', async () => {
+    const c = await fresh('snapshot_index', [
+      { _id: 'p1', status: 'open', n: 1 },
+      { _id: 'p2', status: 'open', n: 2 },
+      { _id: 'p3', status: 'done', n: 3 },
+    ]);
+    await c.createIndex({ status: 1 });
+    const s = session();
+    s.startTransaction({ readConcern: { level: 'snapshot' } });
+    expect(await c.countDocuments({}, { session: s })).toBe(3);
+    await c.updateOne({ _id: 'p1' }, { $set: { status: 'done' } });
+    await c.updateOne({ _id: 'p3' }, { $set: { status: 'open' } });
+    await c.insertOne({ _id: 'p4', status: 'open', n: 4 });
+    await c.updateOne({ _id: 'p2' }, { $set: { status: 'closed' } }, { session: s });
+    const ids = async (status: string) => (await c.find({ status }, { session: s }).toArray()).map((d) => d._id).sort();
+    expect(await ids('open')).toEqual(['p1']);
+    expect(await ids('done')).toEqual(['p3']);
+    expect(await ids('closed')).toEqual(['p2']);
+    expect(await c.findOne({ _id: 'p1', status: 'open' }, { session: s })).toMatchObject({ n: 1 });
+    expect(await c.findOne({ _id: 'p3', status: 'open' }, { session: s })).toBeNull();
+    await s.commitTransaction();
+    expect((await c.find({ status: 'open' }).toArray()).map((d) => d._id).sort()).toEqual(['p3', 'p4']);
+  });
+
   it('discards inserts, updates and deletes on abort', async () => {
     const c = await fresh('abort', [{ _id: 1, n: 0 }, { _id: 2 }]);
     const s = session();

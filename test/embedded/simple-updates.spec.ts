@@ -5,7 +5,7 @@ import { applyUpdate } from '../../src/platform/database/embedded/storage/update
 import type { Doc } from '../../src/platform/database/embedded/storage/keys.js';
 
 /**
- * applyUpdate applies plain $set / $unset / $inc itself instead of through mingo (for speed); whatever
+ * applyUpdate applies plain $set / $unset / $inc / $push itself instead of through mingo (for speed); whatever
  * it takes on must come out exactly as mingo makes it, key order included, and what it hands back to
  * mingo must still fail where mingo fails.
  */
@@ -48,12 +48,13 @@ const modifier = fc
         minKeys: 1,
         maxKeys: 2,
       }),
+      $push: fc.dictionary(path, value, { minKeys: 1, maxKeys: 2 }),
     },
     { requiredKeys: [] },
   )
   .filter((m) => Object.keys(m).length > 0);
 
-describe('embedded mongo: plain $set/$unset/$inc without mingo', () => {
+describe('embedded mongo: plain $set/$unset/$inc/$push without mingo', () => {
   it('gives what mingo gives, or fails where mingo fails', () => {
     fc.assert(
       fc.property(tree, modifier, (d, m) => {

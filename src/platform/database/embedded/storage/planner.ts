@@ -14,6 +14,8 @@ export interface Plan {
   keyPattern?: Doc;
   /** Candidate ids from an index; absent for a collection scan. */
   ids?: Iterable<string>;
+  /** For an IXSCAN: the index and the keys looked up, to test snapshot states the index no longer holds. */
+  scan?: { index: Index; keys: ReadonlySet<string> };
   keysExamined: number;
 }
 
@@ -87,7 +89,14 @@ export function plan(coll: Collection, filter: Doc): Plan {
     keysExamined += hit.size;
     for (const id of hit) ids.add(id);
   }
-  return { stage: 'IXSCAN', indexName: best.idx.name, keyPattern: best.idx.spec.key, ids, keysExamined };
+  return {
+    stage: 'IXSCAN',
+    indexName: best.idx.name,
+    keyPattern: best.idx.spec.key,
+    ids,
+    scan: { index: best.idx, keys: new Set(best.keys) },
+    keysExamined,
+  };
 }
 
 function* candidates(coll: Collection, p: Plan, txn?: Txn): IterableIterator<[string, Doc]> {
@@ -101,13 +110,16 @@ function* candidates(coll: Collection, p: Plan, txn?: Txn): IterableIterator<[st
     seen.add(id);
     if (doc) yield [id, doc];
   }
-  if (!txn) return;
-  // The committed indexes hold neither the transaction's own writes nor its snapshot's older states.
+  // The committed indexes hold neither the transaction's own writes nor its snapshot's older states. An
+  // _id lookup names its documents, so it misses none; an index scan re-checks the others' keys, which is
+  // far cheaper than matching them (history grows large while a dead client's transaction stays open).
+  if (!txn || p.stage === 'IDHACK' || !p.scan) return;
+  const { index, keys } = p.scan;
   for (const id of [...coll.historyIds(), ...(txn.writesFor(coll)?.keys() ?? [])]) {
     if (seen.has(id)) continue;
     seen.add(id);
     const doc = coll.get(id, txn);
-    if (doc) yield [id, doc];
+    if (doc && index.keysOf(doc).some((k) => keys.has(k))) yield [id, doc];
   }
 }
 

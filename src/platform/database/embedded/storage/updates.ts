@@ -113,12 +113,13 @@ export function applyUpdate(current: Doc, u: UpdateSpec, opts: UpdateOptions = {
   };
 }
 
-const SIMPLE_OPERATORS = new Set(['$set', '$unset', '$inc']);
+const SIMPLE_OPERATORS = new Set(['$set', '$unset', '$inc', '$push']);
 
 /**
- * `$set`, `$unset` and `$inc` on paths through plain objects, applied in place the way mingo applies them
- * (operators and fields in the modifier's order, missing parents created, `$inc` of a missing field from
- * 0), without mingo: its updater copies its whole operator tables on every call, which made each updated
+ * `$set`, `$unset`, `$inc` and `$push` of one value (no `$each` or other modifiers) on paths through plain
+ * objects, applied in place the way mingo applies them (operators and fields in the modifier's order,
+ * missing parents created, `$inc` of a missing field from 0, `$push` to a missing field starts an array),
+ * without mingo: its updater copies its whole operator tables on every call, which made each updated
  * document cost a fraction of a millisecond (most of this server's CPU under keel's outbox updates).
  * Returns false without changing anything when the update needs more: other operators, `_id`, positional
  * or numeric path segments, conflicting paths, an array or scalar on the path, a non-numeric `$inc`.
@@ -132,6 +133,7 @@ function applySimpleUpdate(doc: Doc, modifier: Doc): boolean {
       const parts = path.split('.');
       if (parts[0] === '_id' || parts.some((p) => p === '' || p.startsWith('$') || /^\d+$/.test(p))) return false;
       if (op === '$inc' && typeof value !== 'number') return false;
+      if (op === '$push' && isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) return false;
       steps.push({ op, parts, value });
     }
   }
@@ -150,6 +152,10 @@ function applySimpleUpdate(doc: Doc, modifier: Doc): boolean {
       const v = (cur as Doc)[parts[parts.length - 1]!];
       if (v !== undefined && typeof v !== 'number') return false;
     }
+    if (op === '$push' && cur !== undefined) {
+      const v = (cur as Doc)[parts[parts.length - 1]!];
+      if (v !== undefined && !Array.isArray(v)) return false;
+    }
   }
   for (const { op, parts, value } of steps) {
     const last = parts[parts.length - 1]!;
@@ -166,6 +172,7 @@ function applySimpleUpdate(doc: Doc, modifier: Doc): boolean {
     }
     if (!cur) continue;
     if (op === '$set') cur[last] = cloneDeep(value);
+    else if (op === '$push') cur[last] = [...((cur[last] as unknown[] | undefined) ?? []), cloneDeep(value)];
     else if (op === '$unset') delete cur[last];
     else cur[last] = ((cur[last] as number | undefined) || 0) + (value as number);
   }
