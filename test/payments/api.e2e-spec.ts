@@ -123,6 +123,53 @@ describe('payments: the HTTP API', () => {
     expect(await h.db.collection('payments').countDocuments({ ownerId: 'sam' })).toBe(2);
   });
 
+  it('commits concurrent POSTs together, each with its own Idempotency-Key record and its own event context', async () => {
+    const N = 24;
+    const post = async (i: number) =>
+      call(`${h.app.url}/v1/payments`, {
+        method: 'POST',
+        headers: {
+          ...(await bearer(`burst-${i % 3}`)),
+          'idempotency-key': `burst-${i}`,
+          'x-request-id': `burst-req-${i}`,
+        },
+        json: { amount: 100 + i, currency: 'usd', description: `burst ${i}` },
+      });
+    const first = await Promise.all(Array.from({ length: N }, (_, i) => post(i)));
+    expect(first.map((r) => r.status)).toEqual(Array(N).fill(202));
+    const ids = first.map((r) => r.body.id as string);
+    expect(new Set(ids).size).toBe(N);
+    const payments = await h.db
+      .collection('payments')
+      .find({ description: /^burst / })
+      .toArray();
+    expect(payments).toHaveLength(N);
+    for (const p of payments) {
+      const i = Number(p.description.split(' ')[1]);
+      expect([String(p._id), p.ownerId, p.amount]).toEqual([ids[i], `burst-${i % 3}`, 100 + i]);
+    }
+    // Each work item carries the request that caused it, also when several requests shared a transaction.
+    const work = await h.db
+      .collection('events_outbox')
+      .find({ type: 'payments.intent.requested', aggregateId: { $in: ids } })
+      .toArray();
+    expect(work).toHaveLength(N);
+    for (const e of work) {
+      const i = ids.indexOf(e.aggregateId);
+      expect([e.correlationId, e.actorId, e.payload.ownerId]).toEqual([
+        `burst-req-${i}`,
+        `burst-${i % 3}`,
+        `burst-${i % 3}`,
+      ]);
+    }
+    // Each key recorded its own payment in the transaction that committed it.
+    const again = await Promise.all(Array.from({ length: N }, (_, i) => post(i)));
+    expect(again.map((r) => [r.status, r.headers.get('idempotent-replayed'), r.body.id])).toEqual(
+      ids.map((id) => [202, 'true', id]),
+    );
+    expect(await h.db.collection('payments').countDocuments({ description: /^burst / })).toBe(N);
+  });
+
   it('documents every payments route, its DTOs and problem answers in /docs', async () => {
     const doc = (await call(`${h.app.url}/docs/json`)).body;
     expect(Object.keys(doc.paths)).toEqual(

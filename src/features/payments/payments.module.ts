@@ -7,6 +7,7 @@ import { PaymentSync } from './payment-sync.service.js';
 import { PaymentsController } from './payments.controller.js';
 import { PaymentsHandlers } from './payments.handlers.js';
 import { PaymentsRepository, PaymentsSystemRepository } from './payments.repository.js';
+import { PaymentIntake } from './payment-intake.js';
 import { PaymentsService } from './payments.service.js';
 import { PaymentsSettings } from './payments.settings.js';
 import { RefundProcessor } from './refund-processor.js';
@@ -47,6 +48,7 @@ export class PaymentsModule {
         RefundsSystemRepository,
         StripeEventsRepository,
         PaymentsService,
+        PaymentIntake,
         StripeWebhooksService,
         PaymentSync,
         RefundSync,

@@ -8,7 +8,7 @@ import {
   type OwnedFilter,
   type Owner,
 } from '../../platform/http/index.js';
-import { OPEN_STATUSES, type PaymentStatus } from './payment-status.js';
+import type { OpenStatus, PaymentStatus } from './payment-status.js';
 import { PAYMENT_MODEL, type Payment, type PaymentTransition } from './schemas/payment.schema.js';
 
 export type { Payment, PaymentFailure } from './schemas/payment.schema.js';
@@ -29,8 +29,12 @@ export class PaymentsRepository extends OwnedRepository<Payment> {
   }
 
   /** A new payment: the service builds the whole document, so it skips Mongoose's document layer. */
-  insert(owner: Owner, payment: NewOwned<Payment>, session: ClientSession): Promise<PaymentDoc> {
-    return this.insertComplete(owner, payment, { session });
+  /** New payments, each with its owner, in one write (PaymentIntake's group commit). */
+  insertAll(
+    items: ReadonlyArray<{ owner: Owner; data: NewOwned<Payment> }>,
+    session: ClientSession,
+  ): Promise<PaymentDoc[]> {
+    return this.insertCompleteMany(items, { session });
   }
 
   /** Newest first, `limit` of them. */
@@ -139,10 +143,14 @@ export class PaymentsSystemRepository {
     return null;
   }
 
-  /** Open payments nobody looked at since `before`, oldest first. */
-  async stale(before: Date, limit: number): Promise<Array<{ paymentId: string; ownerId: string; checkedAt: Date }>> {
+  /** Payments in one of `statuses` (open ones) that nobody looked at since `before`, oldest first. */
+  async stale(
+    statuses: readonly OpenStatus[],
+    before: Date,
+    limit: number,
+  ): Promise<Array<{ paymentId: string; ownerId: string; checkedAt: Date }>> {
     const docs = await this.payments
-      .find({ status: { $in: [...OPEN_STATUSES] }, checkedAt: { $lt: before } }, { ownerId: 1, checkedAt: 1 })
+      .find({ status: { $in: [...statuses] }, checkedAt: { $lt: before } }, { ownerId: 1, checkedAt: 1 })
       .sort({ checkedAt: 1 })
       .limit(limit)
       .lean()

@@ -5,7 +5,8 @@ import { ProblemException, type AuthUser } from '../../platform/http/index.js';
 import type { CreatePaymentDto, CreateRefundDto } from './dto/create-payment.dto.js';
 import type { ListPaymentsQuery } from './dto/list-payments.query.js';
 import type { PaymentAcceptedDto, PaymentDto, PaymentPageDto, RefundDto } from './dto/payment.dto.js';
-import { PaymentsWork, type IntentRequestedPayload, type RefundRequestedPayload } from './payments.events.js';
+import { PaymentIntake } from './payment-intake.js';
+import { PaymentsWork, type RefundRequestedPayload } from './payments.events.js';
 import { decodeCursor, encodeCursor, toPaymentDto, toRefundDto } from './payments.mappers.js';
 import { PaymentsRepository } from './payments.repository.js';
 import { RefundsRepository } from './refunds.repository.js';
@@ -21,35 +22,12 @@ export class PaymentsService {
     private readonly publisher: EventPublisher,
     private readonly payments: PaymentsRepository,
     private readonly refunds: RefundsRepository,
+    private readonly intake: PaymentIntake,
   ) {}
 
+  /** Accepted once the payment and its work item are committed (PaymentIntake, in a group commit). */
   create(user: AuthUser, dto: CreatePaymentDto): Promise<PaymentAcceptedDto> {
-    return this.tx.run(async (session) => {
-      const now = new Date();
-      const payment = await this.payments.insert(
-        user,
-        {
-          amount: dto.amount,
-          currency: dto.currency,
-          description: dto.description,
-          metadata: dto.metadata ?? {},
-          paymentMethod: dto.paymentMethod,
-          status: 'processing',
-          amountRefunded: 0,
-          amountRefunding: 0,
-          checkedAt: now,
-          history: [{ status: 'processing', at: now, source: 'created' }],
-        },
-        session,
-      );
-      const id = payment._id.toHexString();
-      await this.publisher.publish<IntentRequestedPayload, string>(session, {
-        type: PaymentsWork.intentRequested,
-        aggregateId: id,
-        payload: { paymentId: id, ownerId: user.id },
-      });
-      return { id, status: 'processing' as const };
-    });
+    return this.intake.accept(user, dto);
   }
 
   async get(user: AuthUser, id: string): Promise<PaymentDto> {

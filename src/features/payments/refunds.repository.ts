@@ -54,15 +54,14 @@ export class RefundsRepository extends OwnedRepository<Refund> {
 export class RefundsSystemRepository {
   constructor(@InjectModel(REFUND_MODEL) private readonly refunds: Model<Refund>) {}
 
+  /** Refunds in one of `statuses` (unsettled ones) that nobody looked at since `before`, oldest first. */
   async stale(
+    statuses: readonly RefundStatus[],
     before: Date,
     limit: number,
   ): Promise<Array<{ refundId: string; paymentId: string; ownerId: string; checkedAt: Date }>> {
     const docs = await this.refunds
-      .find(
-        { status: { $in: ['requested', 'pending', 'requires_action'] }, checkedAt: { $lt: before } },
-        { ownerId: 1, paymentId: 1, checkedAt: 1 },
-      )
+      .find({ status: { $in: [...statuses] }, checkedAt: { $lt: before } }, { ownerId: 1, paymentId: 1, checkedAt: 1 })
       .sort({ checkedAt: 1 })
       .limit(limit)
       .lean()

@@ -44,22 +44,43 @@ export class TransactionRunner {
     return participants.run(participant, fn);
   }
 
+  /** The participant of the calling context: what a group commit run elsewhere must carry for this caller. */
+  static participant(): CommitParticipant | undefined {
+    return participants.getStore();
+  }
+
   run<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
     const participant = participants.getStore();
+    if (!participant) return this.transaction(work);
+    return this.transaction(async (session) => {
+      const result = await work(session);
+      await participant.beforeCommit(session, result);
+      return result;
+    });
+  }
+
+  /**
+   * Group commit: one transaction doing the work of several callers, each of which may bring a
+   * participant (`TransactionRunner.participant()` in its own context). `work` returns one result per
+   * caller, in order; each participant joins with its caller's result. Any failure aborts them all.
+   */
+  runBatch<T>(
+    callers: ReadonlyArray<CommitParticipant | undefined>,
+    work: (session: ClientSession) => Promise<T[]>,
+  ): Promise<T[]> {
+    return this.transaction(async (session) => {
+      const results = await work(session);
+      for (const [i, participant] of callers.entries()) await participant?.beforeCommit(session, results[i]);
+      return results;
+    });
+  }
+
+  private transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
     return this.connection
-      .transaction(
-        participant
-          ? async (session) => {
-              const result = await work(session);
-              await participant.beforeCommit(session, result);
-              return result;
-            }
-          : work,
-        {
-          readConcern: { level: 'snapshot' },
-          writeConcern: { w: 'majority' },
-        },
-      )
+      .transaction(work, {
+        readConcern: { level: 'snapshot' },
+        writeConcern: { w: 'majority' },
+      })
       .catch((err: unknown) => {
         throw commitOutcomeUnknown(err);
       });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { RequestContextData } from '../context/index.js';
 
 /**
  * A fact one feature announces to the others. `type` is `<feature>.<entity>.<past-tense verb>`, e.g.
@@ -21,6 +22,8 @@ export interface EventDraft<P = unknown, T extends string = string> {
   aggregateId: string;
   payload: P;
   version?: number;
+  /** The request the event comes from when that is not the ambient one (a group commit of several requests). */
+  context?: RequestContextData;
 }
 
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9-]*\.[a-z][a-zA-Z0-9-]*\.[a-z][a-zA-Z0-9-]*$/;

@@ -43,14 +43,15 @@ export class EventPublisher {
       if (!EVENT_TYPE_PATTERN.test(d.type)) {
         throw new Error(`event type '${d.type}' is not <feature>.<entity>.<past-tense verb>`);
       }
+      const origin = d.context ?? context;
       return {
         id: newEventId(),
         type: d.type,
         version: d.version ?? 1,
         occurredAt: now,
         aggregateId: d.aggregateId,
-        actorId: context?.actorId,
-        correlationId: context?.correlationId ?? newEventId(),
+        actorId: origin?.actorId,
+        correlationId: origin?.correlationId ?? newEventId(),
         payload: d.payload,
       };
     });
