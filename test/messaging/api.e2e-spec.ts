@@ -211,4 +211,17 @@ describe('messaging: the HTTP contract', () => {
       },
     });
   });
+
+  it('gives each message of a group commit the event context of the request that posted it', async () => {
+    const id = (await api.create('alice', ['bob'])).body.id;
+    const senders = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'alice' : 'bob'));
+    const posted = await Promise.all(senders.map((who, i) => api.post(who, id, `burst ${i}`, `burst-${i}`)));
+    expect(posted.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const rows = await waitFor(async () => {
+      const found = await app.db.collection('test_messaging_sent').find({ aggregateId: id }).toArray();
+      return found.length >= 20 ? found : undefined;
+    });
+    expect(rows.map((r) => [r.actorId, r.payload.senderId]).filter(([a, s]) => a !== s)).toEqual([]);
+    expect(new Set(rows.map((r) => r.payload.seq)).size).toBe(20);
+  });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientSession } from 'mongoose';
+import { RequestContext, type RequestContextData } from '../../platform/context/index.js';
 import { TransactionRunner } from '../../platform/database/index.js';
 import { EventPublisher } from '../../platform/events/index.js';
 import { ProblemException } from '../../platform/http/index.js';
@@ -14,6 +15,8 @@ const MAX_BATCH = 100;
 
 interface Waiting {
   draft: MessageDoc;
+  /** The request that posted it: its message's event carries that request's correlation and actor ids. */
+  context?: RequestContextData;
   resolve(doc: MessageDoc): void;
   reject(err: unknown): void;
 }
@@ -45,12 +48,13 @@ export class ConversationWriter {
   /** Resolves with the stored message once committed. */
   append(conversationId: string, draft: MessageDoc): Promise<MessageDoc> {
     return new Promise((resolve, reject) => {
+      const waiting = { draft, context: RequestContext.current(), resolve, reject };
       const lane = this.lanes.get(conversationId);
       if (lane) {
-        lane.push({ draft, resolve, reject });
+        lane.push(waiting);
         return;
       }
-      const fresh = [{ draft, resolve, reject }];
+      const fresh = [waiting];
       this.lanes.set(conversationId, fresh);
       void this.drain(conversationId, fresh);
     });
@@ -87,7 +91,12 @@ export class ConversationWriter {
             'Read-only conversation',
             'Nobody can post into a notifications conversation.',
           );
-        return this.store(drafts, conversation, session);
+        return this.store(
+          drafts,
+          conversation,
+          session,
+          batch.map((w) => w.context),
+        );
       });
       batch.forEach((w, i) => w.resolve(docs[i]!));
     } catch (err) {
@@ -104,13 +113,14 @@ export class ConversationWriter {
     drafts: MessageDoc[],
     conversation: ConversationDoc,
     session: ClientSession,
+    contexts?: ReadonlyArray<RequestContextData | undefined>,
   ): Promise<MessageDoc[]> {
     const first = conversation.lastSeq - drafts.length + 1;
     const docs = drafts.map((d, i) => ({ ...d, seq: first + i }));
     await this.messages.insert(docs, session);
     await this.publisher.publish(
       session,
-      docs.map((doc) => {
+      docs.map((doc, i) => {
         const payload: MessageSentPayload = {
           conversationId: doc.conversationId,
           messageId: doc._id.toHexString(),
@@ -121,7 +131,7 @@ export class ConversationWriter {
           body: doc.body,
           sentAt: doc.sentAt.toISOString(),
         };
-        return { type: MessagingEvents.messageSent, aggregateId: doc.conversationId, payload };
+        return { type: MessagingEvents.messageSent, aggregateId: doc.conversationId, payload, context: contexts?.[i] };
       }),
     );
     return docs;
