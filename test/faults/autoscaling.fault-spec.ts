@@ -1,6 +1,9 @@
-import { existsSync } from 'node:fs';
-import { MongoClient, type Db } from 'mongodb';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { OPEN_STATUSES } from '../../src/features/payments/payment-status.js';
 import { devToken } from '../support/auth/dev-tokens.js';
+import { projectRoot } from '../support/child-app.js';
 import { freePort } from '../support/free-port.js';
 import { isolate, sharedRedisUrl } from '../support/isolation.js';
 import { PrivateRedis } from '../support/redis-server.js';
@@ -14,7 +17,13 @@ import { recordScenario } from './support/summary.js';
 const POSTS = Number(process.env.FAULTS_AUTOSCALE_POSTS ?? 20_000);
 const CONCURRENCY = 24;
 const USERS = 8;
-const WORKER_KILL_EVERY_MS = 5000;
+/**
+ * The pause between a replacement worker being up and the next SIGKILL (so a kill comes every 8 s plus a
+ * boot, about 14 s on an idle machine). Each kill costs a boot (~5 CPU-seconds) and leaves the killed
+ * worker's open transactions holding their documents for 60 s, which the redeliveries retry against: at
+ * 5 s, kills alone took close to one of the machine's two cores.
+ */
+const WORKER_KILL_EVERY_MS = 8000;
 const DRAIN_DELAY_MS = 2500; // above HAProxy's detection time: CHECK.inter × (CHECK.fall + 1) = 1500 ms
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
@@ -55,7 +64,8 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
   });
   afterAll(async () => {
     await lb?.stop();
-    await Promise.all(children.map((c) => c.stop('SIGKILL')));
+    // A profiled child writes its profile only when it exits by itself.
+    await Promise.all(children.map((c) => c.stop(process.env.FAULTS_KEEL_CPU_PROF ? 'SIGTERM' : 'SIGKILL')));
     await client?.close();
     await mongo?.stop('SIGTERM');
     await redis?.stop();
@@ -78,16 +88,19 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       EVENTS_LOCK_MS: '10000', // a killed worker's jobs come back after ~10 s (less risks stalls on a busy machine)
       EVENTS_ATTEMPTS: '20',
       EVENTS_BACKOFF_MS: '200',
-      EVENTS_SWEEP_INTERVAL_MS: '500',
-      EVENTS_SWEEP_GRACE_MS: '2000',
-      EVENTS_REDELIVER_AFTER_MS: '10000',
+      // The defaults: a settled record leaves the outbox after 60 s. At 10 s, every record still queued
+      // behind the backlog was handed to BullMQ again every 10 s, and every sweep scans the outbox.
+      EVENTS_SWEEP_INTERVAL_MS: '1000',
+      EVENTS_SWEEP_GRACE_MS: '2000', // an event whose api replica died before relaying it goes out after 2 s
+      EVENTS_REDELIVER_AFTER_MS: '60000',
       STRIPE_TIMEOUT_MS: '10000',
       // A delivery whose worker is SIGKILLed again and again (a killed worker's open transaction holds the
       // payment for up to 60 s, so the redelivery keeps retrying until the next kill) goes to the dead
       // letters after BullMQ's 3 stalls; the payments reconciliation then completes it under the same
-      // Stripe key, as it would in production (where it looks after 10 minutes).
+      // Stripe key, as it would in production (where it looks after 10 minutes). 45 s rather than less, so
+      // that reconciliation seldom redoes a delivery that is merely still queued (it goes first: processing).
       PAYMENTS_RECONCILE_CRON: '*/5 * * * * *',
-      PAYMENTS_RECONCILE_AFTER_MS: '20000',
+      PAYMENTS_RECONCILE_AFTER_MS: '45000',
     };
     const ports = {
       a: await freePort(),
@@ -214,11 +227,13 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
     const FINAL = 'requires_payment_method';
     const acceptedIds = new Set(accepted.map((o) => String(o.body?.id)));
     // As long as payments keep completing: a loaded machine is slow, but a stall of a minute is a failure.
-    await untilDone(
+    const effectsDone = await untilDone(
       () => db.collection('payments').countDocuments({ status: FINAL }),
       acceptedIds.size,
       'every accepted payment to get its PaymentIntent',
-    ).catch((err: Error) => console.warn(err.message));
+      60_000,
+      2000, // each count scans the payments (the embedded server has no index for it)
+    ).catch((err: Error) => (console.warn(err.message), undefined));
     const payments = await db
       .collection('payments')
       .find({}, { projection: { _id: 1, status: 1, 'metadata.k': 1, history: 1 } })
@@ -242,6 +257,16 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
     const deadLetters = await db.collection('events_dead_letters').countDocuments({});
     const deadSample = await db.collection('events_dead_letters').find({}).limit(3).toArray();
     if (deadSample.length) console.log(`dead letters: ${JSON.stringify(deadSample).slice(0, 3000)}`);
+    const withoutId = accepted.filter((o) => !/^[0-9a-f]{24}$/.test(String(o.body?.id)));
+    if (withoutId.length > 0)
+      console.log(`${withoutId.length} accepted without a payment id, e.g. ${JSON.stringify(withoutId.slice(0, 3))}`);
+    if (lost.length > 0)
+      await explainLost(lost.filter((id) => /^[0-9a-f]{24}$/.test(id)).slice(0, 3)).catch((err: Error) =>
+        console.warn(`could not explain the lost payments: ${err.message}`),
+      );
+    // Work beyond one create per payment: reconciliation's re-reads, and creates that Stripe replayed.
+    const creates = stripe.requestsTo('POST', /^\/v1\/payment_intents$/);
+    const reads = stripe.requestsTo('GET', /^\/v1\/payment_intents\/[^/]+$/).length;
 
     const summary = {
       posts: POSTS,
@@ -262,9 +287,14 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
       doubleMoves,
       lost: lost.length,
       deadLetters,
+      intentCreates: creates.length,
+      intentCreatesReplayed: creates.filter((r) => r.replayed).length,
+      intentReads: reads,
       workerKills,
       drainedExit,
       loadSeconds: Math.round(loadSeconds),
+      postsPerSecond: Math.round(POSTS / loadSeconds),
+      effectsDoneSeconds: effectsDone === undefined ? null : Math.round((effectsDone - started) / 1000),
       totalSeconds: Math.round((Date.now() - started) / 1000),
       cpuSeconds: cpu.stop(),
     };
@@ -303,6 +333,31 @@ describe('1 autoscaling: replicas added, drained and killed under load', () => {
     expect(CHECK.inter * (CHECK.fall + 1)).toBeLessThan(DRAIN_DELAY_MS);
     // Issue 11's floor: a run lowered with FAULTS_AUTOSCALE_POSTS (to iterate locally) does not pass.
     expect(POSTS).toBeGreaterThanOrEqual(20_000);
+
+    /** Why payments were lost: their state, where reconciliation would find them, and every child's output (in test-results/). */
+    async function explainLost(ids: string[]): Promise<void> {
+      for (const id of ids) {
+        const p = await db.collection('payments').findOne({ _id: new ObjectId(id) });
+        const olderOpen = p
+          ? await db.collection('payments').countDocuments({
+              status: { $in: [...OPEN_STATUSES] },
+              checkedAt: { $lt: p.checkedAt },
+            })
+          : 0;
+        const creates = stripe
+          .requestsTo('POST', /^\/v1\/payment_intents$/)
+          .filter((r) => r.params.metadata?.keel_payment_id === id)
+          .map((r) => `${r.status}${r.replayed ? ' replayed' : ''}`);
+        console.log(
+          `lost payment ${id}: ${JSON.stringify(p)}; ${olderOpen} open payments checked before it; creates at Stripe: ${creates.join(', ')}`,
+        );
+      }
+      const dir = join(projectRoot, 'test-results', 'faults-autoscaling-logs');
+      mkdirSync(dir, { recursive: true });
+      for (const c of children) writeFileSync(join(dir, `${c.name}.log`), c.output());
+      writeFileSync(join(dir, 'timeline.log'), timeline.join('\n'));
+      console.log(`every child's last output: ${dir}`);
+    }
   }, 1_200_000);
 });
 

@@ -8,7 +8,7 @@ import { bootSurface, exampleOf, snapshot, type Operation, type Surface } from '
 /** Seeded and reproducible: FAULTS_SEED=<the printed seed> npm run test:faults -- test/faults/bad-input.fault-spec.ts */
 const SEED = Number(process.env.FAULTS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const CASES = Number(process.env.FAULTS_FUZZ_CASES ?? 10_000);
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
 const BODY_LIMIT = 1_048_576; // HTTP_BODY_LIMIT's default
 
 interface Case {
@@ -488,88 +488,97 @@ const framing = (): fc.Arbitrary<{ kind: string; apply: Framing }> =>
   );
 
 function caseArb(doc: any, ops: Operation[], fx: Fixtures): fc.Arbitrary<Case> {
+  // Each operation's arbitrary is built once: building one (string arbitraries precompute their
+  // interesting slices) cost more than drawing a case from it, when it was rebuilt for every case.
+  const perOp = new Map<number, fc.Arbitrary<Case>>();
   return fc.integer({ min: 0, max: ops.length - 1 }).chain((i) => {
-    const op = ops[i]!;
-    const hasBody = op.method === 'POST' || op.method === 'PUT' || op.method === 'PATCH';
-    return fc
-      .record({
-        params: fc.tuple(...op.pathParams.map(() => pathValue(op, fx))).map((v) => v as string[]),
-        query: queryString(op),
-        body: hasBody
-          ? mutateBody(doc, op)
-          : fc.oneof(
-              {
-                weight: 9,
-                arbitrary: fc.constant({ kind: '' } as {
-                  kind: string;
-                  body?: Buffer;
-                  contentType?: string;
-                }),
-              },
-              { weight: 1, arbitrary: mutateBody(doc, op) },
-            ),
-        header: headerMutation(),
-        method: fc.oneof(
-          { weight: 14, arbitrary: fc.constant(op.method) },
-          {
-            weight: 1,
-            arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
-          },
-        ),
-        key: fc.oneof(
-          { weight: 5, arbitrary: fc.constant(undefined) },
-          {
-            weight: 2,
-            arbitrary: fc.constantFrom(...Array.from({ length: 8 }, (_, k) => `fz-shared-${k}`)),
-          },
-          { weight: 2, arbitrary: fc.uuid() },
-        ),
-        framing: fc.oneof({ weight: 30, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: framing() }),
-        auth: fc.oneof(
-          { weight: 30, arbitrary: fc.constant('token') },
-          {
-            weight: 1,
-            arbitrary: fc.constantFrom(
-              'none',
-              'Bearer',
-              'Bearer x.y.z',
-              'Basic Zm9vOmJhcg==',
-              'bearer lowercase.scheme.x',
-            ),
-          },
-        ),
-      })
-      .map(({ params, query, body, header, method, key, auth, framing }) => {
-        let path = op.path;
-        op.pathParams.forEach((name, k) => (path = path.replace(`{${name}}`, params[k]!)));
-        const headers: Array<[string, string | Buffer]> = [];
-        if (!op.isPublic) {
-          const token = op.admin ? fx.tokens.admin : fx.tokens.user;
-          if (auth === 'token') headers.push(['authorization', `Bearer ${token}`]);
-          else if (auth !== 'none') headers.push(['authorization', auth]);
-        }
-        if (body.contentType) headers.push(['content-type', body.contentType]);
-        if (key && method === 'POST') headers.push(['idempotency-key', key]);
-        headers.push(...header.headers);
-        const kinds = [
-          body.kind,
-          header.kind,
-          auth === 'token' ? '' : `auth ${auth}`,
-          method === op.method ? '' : `method ${method}`,
-          query ? 'query' : '',
-          framing?.kind ?? '',
-        ].filter(Boolean);
-        const c: Case = {
-          op: i,
-          kind: kinds.join(', ') || 'plain',
-          method,
-          target: query ? `${path}?${query}` : path,
-          headers,
-          body: body.body,
-        };
-        return framing ? framing.apply(c) : c;
-      });
+    let arb = perOp.get(i);
+    if (!arb) perOp.set(i, (arb = opCaseArb(doc, ops, fx, i)));
+    return arb;
   });
+}
+
+function opCaseArb(doc: any, ops: Operation[], fx: Fixtures, i: number): fc.Arbitrary<Case> {
+  const op = ops[i]!;
+  const hasBody = op.method === 'POST' || op.method === 'PUT' || op.method === 'PATCH';
+  return fc
+    .record({
+      params: fc.tuple(...op.pathParams.map(() => pathValue(op, fx))).map((v) => v as string[]),
+      query: queryString(op),
+      body: hasBody
+        ? mutateBody(doc, op)
+        : fc.oneof(
+            {
+              weight: 9,
+              arbitrary: fc.constant({ kind: '' } as {
+                kind: string;
+                body?: Buffer;
+                contentType?: string;
+              }),
+            },
+            { weight: 1, arbitrary: mutateBody(doc, op) },
+          ),
+      header: headerMutation(),
+      method: fc.oneof(
+        { weight: 14, arbitrary: fc.constant(op.method) },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+        },
+      ),
+      key: fc.oneof(
+        { weight: 5, arbitrary: fc.constant(undefined) },
+        {
+          weight: 2,
+          arbitrary: fc.constantFrom(...Array.from({ length: 8 }, (_, k) => `fz-shared-${k}`)),
+        },
+        { weight: 2, arbitrary: fc.uuid() },
+      ),
+      framing: fc.oneof({ weight: 30, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: framing() }),
+      auth: fc.oneof(
+        { weight: 30, arbitrary: fc.constant('token') },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom(
+            'none',
+            'Bearer',
+            'Bearer x.y.z',
+            'Basic Zm9vOmJhcg==',
+            'bearer lowercase.scheme.x',
+          ),
+        },
+      ),
+    })
+    .map(({ params, query, body, header, method, key, auth, framing }) => {
+      let path = op.path;
+      op.pathParams.forEach((name, k) => (path = path.replace(`{${name}}`, params[k]!)));
+      const headers: Array<[string, string | Buffer]> = [];
+      if (!op.isPublic) {
+        const token = op.admin ? fx.tokens.admin : fx.tokens.user;
+        if (auth === 'token') headers.push(['authorization', `Bearer ${token}`]);
+        else if (auth !== 'none') headers.push(['authorization', auth]);
+      }
+      if (body.contentType) headers.push(['content-type', body.contentType]);
+      if (key && method === 'POST') headers.push(['idempotency-key', key]);
+      headers.push(...header.headers);
+      const kinds = [
+        body.kind,
+        header.kind,
+        auth === 'token' ? '' : `auth ${auth}`,
+        method === op.method ? '' : `method ${method}`,
+        query ? 'query' : '',
+        framing?.kind ?? '',
+      ].filter(Boolean);
+      const c: Case = {
+        op: i,
+        kind: kinds.join(', ') || 'plain',
+        method,
+        target: query ? `${path}?${query}` : path,
+        headers,
+        body: body.body,
+      };
+      return framing ? framing.apply(c) : c;
+    });
 }
 
 describe('5 bad input: property-based fuzzing of every /v1 and /admin route from the OpenAPI document', () => {

@@ -11,8 +11,8 @@ import { sendWithRetry, type Outcome } from './support/retry-client.js';
 import { recordScenario } from './support/summary.js';
 
 const OUTAGE_MS = 15_000;
-const BEFORE_MS = 8000;
-const AFTER_MS = 8000;
+const BEFORE_MS = 5000;
+const AFTER_MS = 5000;
 const CONCURRENCY = 8;
 
 interface Readiness {

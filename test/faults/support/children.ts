@@ -38,8 +38,9 @@ export async function spawnNode(
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000,
+  execArgv: string[] = [],
 ): Promise<Child & { match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [script], {
+  const proc = spawn(process.execPath, [...execArgv, script], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,7 +93,10 @@ export async function spawnNode(
   };
 }
 
-/** keel (every real feature, plus the fixtures named in KEEL_FAULTS_FIXTURES) in a child process. */
+/**
+ * keel (every real feature, plus the fixtures named in KEEL_FAULTS_FIXTURES) in a child process.
+ * FAULTS_KEEL_CPU_PROF=<dir>: a V8 CPU profile of each, written when it exits normally (not on SIGKILL).
+ */
 export function startKeel(name: string, env: Record<string, string>, timeoutMs = 90_000): Promise<Child> {
   return spawnNode(
     name,
@@ -100,6 +104,7 @@ export function startKeel(name: string, env: Record<string, string>, timeoutMs =
     { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
     /listening on (http:\/\/\S+)/,
     timeoutMs,
+    process.env.FAULTS_KEEL_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.FAULTS_KEEL_CPU_PROF] : [],
   );
 }
 
@@ -111,6 +116,8 @@ export async function startMongoProcess(port = 0): Promise<Child & { uri: string
     { EMBEDDED_MONGO_PORT: String(port) },
     /^(mongodb:\/\/\S+)$/m,
     30_000,
+    // FAULTS_MONGO_CPU_PROF=<dir>: a V8 CPU profile of the database process, written when it is stopped.
+    process.env.FAULTS_MONGO_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.FAULTS_MONGO_CPU_PROF] : [],
   );
   return { ...child, uri: child.url };
 }

@@ -34,8 +34,19 @@ export default async function setup(project: TestProject): Promise<() => void> {
   } finally {
     redis.disconnect();
   }
+  // Each project of vitest.faults.config.ts runs this at the start: the first transpiles, the others
+  // share its copy (removed by the first's teardown, once every project has finished).
+  const shared = process.env.KEEL_FAULTS_BUILD_DIR;
+  if (shared) {
+    project.provide('faultsBuild', shared);
+    return () => undefined;
+  }
   rmSync(TABLE_DIR, { recursive: true, force: true });
   const build = transpileProject(['test/faults/fixtures']);
+  process.env.KEEL_FAULTS_BUILD_DIR = build.dir;
   project.provide('faultsBuild', build.dir);
-  return () => build.cleanup();
+  return () => {
+    delete process.env.KEEL_FAULTS_BUILD_DIR;
+    build.cleanup();
+  };
 }

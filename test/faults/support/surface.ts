@@ -2,13 +2,13 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import { createHash } from 'node:crypto';
 import { EJSON } from 'bson';
 import type { Connection } from 'mongoose';
-import { EmbeddedMongoServer } from '../../../src/platform/database/embedded/index.js';
 import { RequestContext } from '../../../src/platform/context/index.js';
 import { MerchantWallet } from '../../crypto/support/keys.js';
 import { FakeCoinbase } from '../../support/coinbase/fake-coinbase.js';
 import { bootInProcess, type RunningApp } from '../../support/in-process-app.js';
 import { FakeOpenAI } from '../../support/openai/fake-openai.js';
 import { FakeStripe } from '../../support/stripe/fake-stripe.js';
+import { startMongoProcess } from './children.js';
 
 /** One operation of the OpenAPI document, with what a request to it needs. */
 export interface Operation {
@@ -115,10 +115,9 @@ const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify', 'create',
  * attributed through the request context).
  */
 export async function bootSurface(suite: string, env: Record<string, string> = {}): Promise<Surface> {
+  // The database in its own process (its own core), the app and the test's client in this one.
   const [mongo, stripe, openai, feed] = await Promise.all([
-    EmbeddedMongoServer.start({
-      logger: { warn: () => undefined, error: (m) => console.error(m) },
-    }),
+    startMongoProcess(),
     FakeStripe.start(),
     FakeOpenAI.start(),
     FakeCoinbase.start(),
@@ -127,7 +126,7 @@ export async function bootSurface(suite: string, env: Record<string, string> = {
     APP_ROLE: 'api',
     LOG_LEVEL: 'fatal',
     RATE_LIMIT_MAX: '0',
-    MONGO_URL: `${mongo.uri()}&monitorCommands=true`,
+    MONGO_URL: `${mongo.uri}&monitorCommands=true`,
     ...stripe.env(),
     AI_BASE_URL: openai.url,
     AI_API_KEY: 'sk-test-fake',
@@ -193,7 +192,7 @@ export async function bootSurface(suite: string, env: Record<string, string> = {
     writesBy,
     close: async () => {
       await app.close();
-      await Promise.all([mongo.stop(), stripe.stop(), openai.stop(), feed.stop()]);
+      await Promise.all([mongo.stop('SIGKILL'), stripe.stop(), openai.stop(), feed.stop()]);
     },
   };
 }
