@@ -1,7 +1,10 @@
-// bench/messaging: cross-replica delivery latency. Two API processes (A, B) share one Redis and one
-// embedded MongoDB (its own process); a loader process posts to A at a fixed rate (default 1,000 msg/s for
-// 10 s); an SSE client on B timestamps every message event. Latency = B's receipt − the loader's send
-// time (the same clock): the POST on A (group commit), Redis pub/sub, and B's stream.
+// bench/messaging: cross-replica delivery latency. API processes share one Redis and one embedded MongoDB
+// (its own process): posting replicas A1..An (BENCH_MSG_POSTERS, default 1) and B. A loader process posts at
+// a fixed rate (default 1,000 msg/s for 10 s) into BENCH_MSG_CONVERSATIONS conversations (default 1), each
+// conversation through one posting replica (a load balancer hashing on the path); on B one SSE client per
+// conversation timestamps every message event. Latency = B's receipt − the loader's send time (the same
+// clock): the POST on an A (group commit), Redis pub/sub, and B's stream. On a 2-core machine more posters
+// or conversations cost more CPU per message (smaller group commits, one more process), not less.
 //   node --import tsx bench/messaging/index.ts      (BENCH_MSG_RATE, BENCH_MSG_SECONDS to change the load)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +22,8 @@ import { machine, printTable, type BenchResult } from '../support/results.js';
 
 const RATE = Number(process.env.BENCH_MSG_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_MSG_SECONDS ?? 10);
+const POSTERS = Number(process.env.BENCH_MSG_POSTERS ?? 1);
+const CONVERSATIONS = Number(process.env.BENCH_MSG_CONVERSATIONS ?? 1);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const loaderPath = fileURLToPath(new URL('./loader.mjs', import.meta.url));
 // BENCH_MSG_CPU_PROF=<dir>: write a V8 CPU profile of MongoDB, A and B there.
@@ -66,14 +71,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function load(
-  url: string,
+  urls: string[],
   token: string,
-  conversationId: string,
+  conversationIds: string[],
   rate: number,
   seconds: number,
   prefix: string,
 ): Promise<any> {
-  const loader = start([loaderPath, JSON.stringify({ url, token, conversationId, rate, seconds, prefix })], {});
+  const loader = start([loaderPath, JSON.stringify({ urls, token, conversationIds, rate, seconds, prefix })], {});
   const code = await new Promise<number | null>((resolve) => loader.proc.once('exit', resolve));
   const line = /^RESULT (.*)$/m.exec(loader.output())?.[1];
   if (code !== 0 || !line) throw new Error(`loader exited with ${code}:\n${loader.output().slice(-2000)}`);
@@ -98,7 +103,7 @@ export async function run(): Promise<BenchResult> {
   const tag = randomBytes(3).toString('hex');
   const prefix = `bench:msg:${tag}`;
   const build = transpileProject([]);
-  let sse: SseClient | undefined;
+  const streams: SseClient[] = [];
   try {
     const mongoPort = await freePort();
     const mongo = start([...PROFILE, join(build.dir, 'src/platform/database/embedded/standalone.js')], {
@@ -115,48 +120,61 @@ export async function run(): Promise<BenchResult> {
       RATE_LIMIT_MAX: '0',
       LOG_LEVEL: 'warn',
     };
-    const [portA, portB] = [await freePort(), await freePort()];
-    const apps = [portA, portB].map((port) =>
+    const ports = await Promise.all(Array.from({ length: POSTERS + 1 }, () => freePort()));
+    const apps = ports.map((port) =>
       start([...PROFILE, join(build.dir, 'src/main.js')], { ...env, PORT: String(port) }),
     );
-    const [a, b] = [`http://127.0.0.1:${portA}`, `http://127.0.0.1:${portB}`];
-    for (const [i, url] of [a, b].entries()) {
+    const urls = ports.map((port) => `http://127.0.0.1:${port}`);
+    const name = (i: number) => (i < POSTERS ? `A${i + 1}` : 'B');
+    for (const [i, url] of urls.entries()) {
       await until(
         async () => (await fetch(`${url}/health/ready`)).ok,
-        `replica ${i ? 'B' : 'A'} to be ready:\n${apps[i]!.output().slice(-2000)}`,
+        `replica ${name(i)} to be ready:\n${apps[i]!.output().slice(-2000)}`,
       );
     }
+    const posters = urls.slice(0, POSTERS);
+    const b = urls[POSTERS]!;
     const [tokenA, tokenB] = [
       await devToken('bench-a', { expiresIn: 3600 }),
       await devToken('bench-b', { expiresIn: 3600 }),
     ];
-    const created = await fetch(`${a}/v1/conversations`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ participantIds: ['bench-b'] }),
-    });
-    const conversationId = ((await created.json()) as { id: string }).id;
-    sse = await openSse(`${b}/v1/conversations/${conversationId}/stream`, { authorization: `Bearer ${tokenB}` });
+    const conversationIds: string[] = [];
+    for (let c = 0; c < CONVERSATIONS; c++) {
+      const created = await fetch(`${posters[0]}/v1/conversations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ participantIds: ['bench-b'], title: `bench ${c}` }),
+      });
+      conversationIds.push(((await created.json()) as { id: string }).id);
+    }
+    for (const id of conversationIds) {
+      streams.push(await openSse(`${b}/v1/conversations/${id}/stream`, { authorization: `Bearer ${tokenB}` }));
+    }
 
-    const lastSeq = async () =>
-      (
-        (await (
-          await fetch(`${a}/v1/conversations/${conversationId}`, { headers: { authorization: `Bearer ${tokenA}` } })
-        ).json()) as { lastSeq: number }
-      ).lastSeq;
+    const lastSeqs = async () => {
+      let total = 0;
+      for (const id of conversationIds) {
+        const res = await fetch(`${posters[0]}/v1/conversations/${id}`, {
+          headers: { authorization: `Bearer ${tokenA}` },
+        });
+        total += ((await res.json()) as { lastSeq: number }).lastSeq;
+      }
+      return total;
+    };
+    const onB = () => streams.reduce((n, s) => n + s.messages().length, 0);
     const allOnB = async (what: string) => {
-      const seq = await lastSeq();
-      await until(() => (sse!.messages().length >= seq ? true : undefined), what, 60_000).catch(() => undefined);
+      const seq = await lastSeqs();
+      await until(() => (onB() >= seq ? true : undefined), what, 60_000).catch(() => undefined);
       return seq;
     };
-    await load(a, tokenA, conversationId, Math.min(RATE, 300), 2, 'warmup');
+    await load(posters, tokenA, conversationIds, Math.min(RATE, 300), 2, 'warmup');
     const warm = await allOnB('the warm-up messages on B');
-    const procs = { mongo: mongo.proc, A: apps[0]!.proc, B: apps[1]!.proc };
+    const procs: Record<string, ChildProcess> = { mongo: mongo.proc };
+    apps.forEach((app, i) => (procs[name(i)] = app.proc));
     const cpuBefore = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuSeconds(p.pid)]));
-    const load1 = await load(a, tokenA, conversationId, RATE, SECONDS, 'm');
+    const load1 = await load(posters, tokenA, conversationIds, RATE, SECONDS, 'm');
     await new Promise((r) => setTimeout(r, 1000)); // the answers autocannon did not wait for
     await allOnB('every message on B');
-    // Counted in MongoDB: autocannon stops at its deadline without waiting for the answers in flight.
     const client = await MongoClient.connect(mongoUrl);
     const stored = await client
       .db(env.MONGO_DB)
@@ -164,10 +182,14 @@ export async function run(): Promise<BenchResult> {
       .countDocuments({ clientMessageId: { $regex: '^m-' } });
     await client.close();
     const cpu = Object.fromEntries(Object.entries(procs).map(([k, p]) => [k, cpuSeconds(p.pid) - cpuBefore[k]!]));
-    const events = sse.messages();
-    const seqs = events.map((e) => Number(e.id));
-    const inOrder = seqs.every((s, i) => i === 0 || s === seqs[i - 1]! + 1);
-    const measured = events.filter((e) => String(e.data.clientMessageId).startsWith('m-'));
+    // Per conversation, B must see every sequence number once and in order.
+    const inOrder = streams.every((sse) => {
+      const seqs = sse.messages().map((e) => Number(e.id));
+      return seqs.every((seq, i) => i === 0 || seq === seqs[i - 1]! + 1);
+    });
+    const measured = streams.flatMap((sse) =>
+      sse.messages().filter((e) => String(e.data.clientMessageId).startsWith('m-')),
+    );
     const latencies = measured.map((e) => e.at - Number(String(e.data.body).slice(2))).sort((x, y) => x - y);
     const server = measured.map((e) => e.at - Date.parse(e.data.sentAt)).sort((x, y) => x - y);
     const figures = {
@@ -190,19 +212,25 @@ export async function run(): Promise<BenchResult> {
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
       // CPU per stored message, independent of how busy the machine was: what the rate costs.
       cpuMsPerMsgMongo: Number(((cpu.mongo! / Math.max(1, stored)) * 1000).toFixed(2)),
-      cpuMsPerMsgA: Number(((cpu.A! / Math.max(1, stored)) * 1000).toFixed(2)),
+      // The posting replicas together (each took 1/POSTERS of the posts).
+      cpuMsPerMsgA: Number(
+        (
+          (Object.entries(cpu).reduce((n, [k, v]) => (k.startsWith('A') ? n + v : n), 0) / Math.max(1, stored)) *
+          1000
+        ).toFixed(2),
+      ),
       cpuMsPerMsgB: Number(((cpu.B! / Math.max(1, stored)) * 1000).toFixed(2)),
     };
     console.log(
-      `\ncross-replica delivery: POST on A → Redis pub/sub → SSE on B; ${machine()}; load average ${figures.loadAvg1m}`,
+      `\ncross-replica delivery: POST on ${POSTERS} replica(s) A → Redis pub/sub → SSE on B (${CONVERSATIONS} conversations); ${machine()}; load average ${figures.loadAvg1m}`,
     );
     printTable([figures]);
     return {
-      summary: `${RATE} msg/s asked for ${SECONDS} s (${figures.postsPerSec}/s achieved, ${stored} stored, ${measured.length} delivered on B, ${figures.lostOnB} lost, in order: ${figures.inOrderNoGaps}): cross-replica latency p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,
+      summary: `${RATE} msg/s asked for ${SECONDS} s through ${POSTERS} posting replica(s) into ${CONVERSATIONS} conversations (${figures.postsPerSec}/s achieved, ${stored} stored, ${measured.length} delivered on B, ${figures.lostOnB} lost, in order: ${figures.inOrderNoGaps}): cross-replica latency p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,
       figures,
     };
   } finally {
-    sse?.close();
+    for (const sse of streams) sse.close();
     // SIGTERM first: a process writes its CPU profile when it exits on a signal it handles.
     for (const c of children) if (c.exitCode === null) c.kill(PROFILE.length ? 'SIGTERM' : 'SIGKILL');
     if (PROFILE.length) await new Promise((r) => setTimeout(r, 10_000));

@@ -3,13 +3,20 @@
 // the time it was sent (ms since the epoch, sub-ms precision) for the latency computed on the other side.
 // Not autocannon: its overallRate hands each connection a budget per second, so a second's requests leave
 // in bursts and the latency measured is mostly the burst's own queue.
-//   node bench/messaging/loader.mjs '{"url":…,"token":…,"conversationId":…,"rate":1000,"seconds":10,"prefix":"m"}'
+// Message n goes to conversation n mod C, through replica (n mod C) mod R: a conversation's posts always
+// go through the same replica, as behind a load balancer hashing on the path (HAProxy's `balance uri`).
+// Posts to one conversation from several replicas would contend for its document (its sequence).
+//   node bench/messaging/loader.mjs '{"urls":[…],"token":…,"conversationIds":[…],"rate":1000,"seconds":10,"prefix":"m"}'
 import { Agent, request } from 'node:http';
 
 const o = JSON.parse(process.argv[2]);
 const now = () => performance.timeOrigin + performance.now();
 const agent = new Agent({ keepAlive: true, maxSockets: o.connections ?? 256 });
-const target = new URL(`/v1/conversations/${o.conversationId}/messages`, o.url);
+const targetOf = (n) => {
+  const c = o.conversationIds.length;
+  const url = o.urls[(n % c) % o.urls.length];
+  return new URL(`/v1/conversations/${o.conversationIds[n % c]}/messages`, url);
+};
 const latencies = [];
 let sent = 0;
 let ok = 0;
@@ -21,7 +28,7 @@ function post(n) {
   const started = performance.now();
   return new Promise((resolve) => {
     const req = request(
-      target,
+      targetOf(n),
       {
         method: 'POST',
         agent,
