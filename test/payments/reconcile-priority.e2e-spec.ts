@@ -82,6 +82,7 @@ describe('payments: reconciliation puts keel’s own unfinished work first', () 
       fireAt: new Date(),
       attempt: 1,
       signal: new AbortController().signal,
+      holdsLease: () => true,
     });
 
     const claimed = await h.db.collection('payments').findOne({ _id: new Types.ObjectId(id) });

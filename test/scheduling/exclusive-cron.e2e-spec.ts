@@ -100,4 +100,35 @@ describe('exclusive cron across three worker processes', () => {
     const takers = workers.filter((w) => w !== victim);
     expect(takers.some((w) => w.output().includes('taking over the tick'))).toBe(true);
   }, 60_000);
+
+  it('a replica frozen past its lease gives the tick up when it wakes: the taker completes it, once', async () => {
+    await db.collection('test_cron_marks').deleteMany({});
+    await db
+      .collection('test_cron_control')
+      .updateOne({ _id: 'long' as never }, { $set: { armed: true, fireAt: null } }, { upsert: true });
+    const mark = await waitFor(() => db.collection('test_cron_marks').findOne({ attempt: 1 }), {
+      timeoutMs: 20_000,
+      what: 'a long tick to start',
+    });
+    const frozen = workers.find((w) => w.pid === mark.pid)!;
+    expect(frozen).toBeDefined();
+    // Frozen past the 2 s lease and past the 5 s body's own end: when it wakes, its body's timer is due
+    // at once, before any heartbeat could hear that another replica has the tick.
+    process.kill(frozen.pid, 'SIGSTOP');
+    await sleep(6000);
+    process.kill(frozen.pid, 'SIGCONT');
+
+    const run = await waitFor(
+      () => db.collection('cron_runs').findOne({ name: 'test.long', fireAt: mark.fireAt, status: 'completed' }),
+      { timeoutMs: 30_000, what: 'the long tick to be completed by the taker' },
+    );
+    await sleep(1000); // the woken replica's body, had it gone on, would have written by now
+    expect(run.attempts).toBe(2);
+    expect(run.previousRunners[0]).toContain(`:${frozen.pid}:`);
+    expect(run.runner).not.toContain(`:${frozen.pid}:`);
+    const effects = await db.collection('test_cron_effects').find({ name: 'test.long', fireAt: mark.fireAt }).toArray();
+    expect(effects).toHaveLength(1);
+    expect(effects[0]!.pid).not.toBe(frozen.pid);
+    expect(frozen.output()).toMatch(/aborting this run/);
+  }, 60_000);
 });

@@ -23,6 +23,12 @@ export interface CronContext {
   /** 1, or more when this tick was taken over from a replica that died. */
   attempt: number;
   signal: AbortSignal;
+  /**
+   * True while this run's lease is safely ahead of expiry by this process's clock. Check it right before an
+   * effect that must not happen twice: unlike `signal`, it waits for no timer, so it is right even just
+   * after a long event-loop stall. False once `signal` is aborted.
+   */
+  holdsLease(): boolean;
 }
 
 /**

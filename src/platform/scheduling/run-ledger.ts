@@ -82,6 +82,11 @@ export class RunLedger {
     return res.matchedCount === 1;
   }
 
+  /** Gives an unfinished tick up: its lease ends now, so another replica takes it over at its next scan. */
+  async release(id: string, runner: string): Promise<void> {
+    await this.model.updateOne({ _id: id, runner, status: 'running' }, { $set: { leaseUntil: new Date() } });
+  }
+
   async finish(id: string, runner: string, error?: string): Promise<boolean> {
     const res = await this.model.updateOne(
       { _id: id, runner, status: 'running' },
