@@ -8,8 +8,8 @@ const faults = (name: string) => `test/faults/${name}.fault-spec.ts`;
  *
  * First the cron churn, whose 120 one-second ticks take two minutes at about one core (its replica
  * boots), runs beside the light suites, two files at a time: the bad-input and auth sweeps (one
- * in-process app: one core) assert no timings, and the MongoDB outage (one keel process at a few
- * hundred requests, the database in the test's process) only bounds its answers at 20 s. Then the
+ * in-process app: one core) assert no timings, and the MongoDB outage and flapping (one keel process at
+ * a few hundred requests, the database in the test's process) only bound their answers at 20 s. Then the
  * suites that put a machine's worth of processes under load and check timings (autoscaling, the Redis
  * outage's readiness under HAProxy's 3 s check timeout) run one at a time, alone. (vitest runs groups by
  * sequence.groupOrder, each with its projects' maxWorkers.)
@@ -35,7 +35,13 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'side by side',
-          include: [faults('cron-churn'), faults('bad-input'), faults('mongo-outage'), faults('auth-sweep')],
+          include: [
+            faults('cron-churn'),
+            faults('bad-input'),
+            faults('mongo-outage'),
+            faults('mongo-flap'),
+            faults('auth-sweep'),
+          ],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },

@@ -1,13 +1,14 @@
-import { MongoBulkWriteError, MongoClient, ObjectId, type Db } from 'mongodb';
-import { EmbeddedMongoServer } from '../../src/platform/database/embedded/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { MongoBulkWriteError, ObjectId, type Db } from 'mongodb';
 import { devToken } from '../support/auth/dev-tokens.js';
 import { isolate, sharedRedisUrl } from '../support/isolation.js';
-import { FakeStripe } from '../support/stripe/fake-stripe.js';
+import type { FakeStripe } from '../support/stripe/fake-stripe.js';
 import { toProblem } from '../../src/platform/http/problem/to-problem.js';
 import { sleep, startKeel, until, untilDone, type Child } from './support/children.js';
 import { sendWithRetry, type Outcome } from './support/retry-client.js';
 import { recordScenario } from './support/summary.js';
-import { TcpCut } from './support/tcp-cut.js';
+import { startSeverableMongo, type SeverableMongo } from './support/severable-mongo.js';
+import type { TcpCut } from './support/tcp-cut.js';
 
 const OUTAGE_MS = 12_000;
 const BEFORE_MS = 6000;
@@ -15,7 +16,8 @@ const AFTER_MS = 10_000;
 const CONCURRENCY = 6;
 /**
  * No answer may take longer than this. A query waits at most Mongoose's buffer timeout (10 s) while the
- * connection is down, or server selection (BOOT_TIMEOUT_MS, 5 s); the rest is margin for a busy machine.
+ * connection is down, server selection (BOOT_TIMEOUT_MS, 5 s), or a transaction whose connection was reset
+ * mid-write 2 x MONGO_TIMEOUT_MS (5 s here); the rest is margin for a busy machine.
  */
 const HANG_BOUND_MS = 20_000;
 
@@ -40,30 +42,20 @@ interface Probe {
  */
 describe('3 MongoDB outage: the database severed for 12 s under load', () => {
   const iso = isolate('faults_mongo');
+  let stack: SeverableMongo;
   let stripe: FakeStripe;
-  let mongo: EmbeddedMongoServer;
   let relay: TcpCut;
-  let client: MongoClient;
   let db: Db;
   let app: Child | undefined;
 
   beforeAll(async () => {
-    [stripe, mongo] = await Promise.all([
-      FakeStripe.start(),
-      EmbeddedMongoServer.start({
-        logger: { warn: () => undefined, error: () => undefined },
-      }),
-    ]);
-    relay = await TcpCut.start(mongo.port);
-    client = await MongoClient.connect(mongo.uri());
-    db = client.db(iso.dbName);
+    stack = await startSeverableMongo();
+    ({ stripe, relay } = stack);
+    db = stack.client.db(iso.dbName);
   });
   afterAll(async () => {
     await app?.stop('SIGKILL');
-    await client?.close();
-    await relay?.stop();
-    await mongo?.stop();
-    await stripe?.stop();
+    await stack?.stop();
   });
 
   it('answers 503 problem+json promptly while severed, never 500, and recovers without a restart', async () => {
@@ -72,7 +64,8 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
       ...iso.env,
       ...stripe.env(),
       APP_ROLE: 'all',
-      MONGO_URL: relay.mongoUri(mongo.uri()),
+      MONGO_URL: stack.mongoUrl,
+      MONGO_TIMEOUT_MS: '5000',
       REDIS_URL: sharedRedisUrl,
       RATE_LIMIT_MAX: '0',
       IDEMPOTENCY_LOCK_S: '5',
@@ -301,6 +294,9 @@ describe('3 MongoDB outage: the database severed for 12 s under load', () => {
       ...outcomes.filter((o) => o.status !== 202 || o.trail.includes(500)),
     ];
     if (odd.length || lost.length) {
+      mkdirSync('test-results', { recursive: true });
+      writeFileSync('test-results/mongo-outage-keel.log', app.output());
+      console.log("keel's whole log: test-results/mongo-outage-keel.log");
       const slowIds = probes.filter((p) => p.ms > 6000).map((p) => p.id);
       console.log(
         `slow probes in keel's log: ${app

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
+import { AppConfig } from '../../config/index.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ClientSession, Connection } from 'mongoose';
 
@@ -31,13 +32,28 @@ function commitOutcomeUnknown(err: unknown): unknown {
 }
 
 /**
+ * A transaction that did not settle in time. Its outcome is unknown: answered 503, like a network error
+ * during a commit (an Idempotency-Key retry then gets what it committed, if it did).
+ */
+export class TransactionDeadlineError extends Error {
+  override readonly name = 'TransactionDeadlineError';
+}
+
+/**
  * Runs a unit of work in one MongoDB transaction. Mongoose's `connection.transaction()` retries on
  * TransientTransactionError / UnknownTransactionCommitResult and resets document state between tries,
  * so `work` must be safe to run more than once (it usually is: it only reads and writes via `session`).
  */
 @Injectable()
 export class TransactionRunner {
-  constructor(@InjectConnection() private readonly connection: Connection) {}
+  private readonly deadlineMs: number;
+
+  constructor(
+    @InjectConnection() private readonly connection: Connection,
+    config: AppConfig,
+  ) {
+    this.deadlineMs = 2 * config.MONGO_TIMEOUT_MS;
+  }
 
   /** Runs `fn` so that every transaction started inside it (its async continuations included) joins `participant`. */
   static withParticipant<T>(participant: CommitParticipant, fn: () => T): T {
@@ -76,7 +92,7 @@ export class TransactionRunner {
   }
 
   private transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T> {
-    return this.connection
+    const running = this.connection
       .transaction(work, {
         readConcern: { level: 'snapshot' },
         writeConcern: { w: 'majority' },
@@ -84,5 +100,20 @@ export class TransactionRunner {
       .catch((err: unknown) => {
         throw commitOutcomeUnknown(err);
       });
+    // timeoutMS does not bound the driver's own commitTransaction and abortTransaction, and an abort
+    // after a reset connection can wait forever for a socket 'drain' (mongodb 7.8): give up waiting.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new TransactionDeadlineError(
+              `the MongoDB transaction did not settle within ${this.deadlineMs} ms (MONGO_TIMEOUT_MS x 2); its outcome is unknown`,
+            ),
+          ),
+        this.deadlineMs,
+      );
+    });
+    return Promise.race([running, deadline]).finally(() => clearTimeout(timer));
   }
 }

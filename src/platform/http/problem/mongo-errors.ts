@@ -7,6 +7,8 @@ const UNAVAILABLE_NAMES = new Set([
   'MongoNotConnectedError',
   'MongoPoolClearedError',
   'MongoTopologyClosedError',
+  'MongoOperationTimeoutError',
+  'TransactionDeadlineError',
 ]);
 
 const UNAVAILABLE_MESSAGE =
