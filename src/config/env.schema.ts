@@ -44,9 +44,9 @@ export class EnvironmentVariables {
   MONGO_DB = 'keel';
 
   @Type(() => Number)
-  @IsInt({ message: 'MONGO_TIMEOUT_MS must be an integer number of milliseconds' })
-  @Min(1000, { message: 'MONGO_TIMEOUT_MS must be at least 1000' })
-  MONGO_TIMEOUT_MS = 15_000;
+  @IsInt({ message: 'MONGO_TRANSACTION_TIMEOUT_MS must be an integer number of milliseconds' })
+  @Min(1000, { message: 'MONGO_TRANSACTION_TIMEOUT_MS must be at least 1000' })
+  MONGO_TRANSACTION_TIMEOUT_MS = 30_000;
 
   @Matches(/^rediss?:\/\/.+/, {
     message: 'REDIS_URL must look like redis://host:6379 or rediss://host:6380',

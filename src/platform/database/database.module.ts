@@ -21,10 +21,6 @@ class MongoTargetModule {}
         uri: target.uri,
         dbName: config.MONGO_DB,
         serverSelectionTimeoutMS: config.BOOT_TIMEOUT_MS,
-        // Every operation is bounded: without it, a write caught by a connection reset can wait forever
-        // for a socket 'drain' that never comes (mongodb 7.8), and hold its request, or its
-        // Idempotency-Key, with it.
-        timeoutMS: config.MONGO_TIMEOUT_MS,
         // Fail once with a clear message instead of Nest's retry loop of stack traces.
         retryAttempts: 0,
         connectionErrorFactory: (err) =>

@@ -52,7 +52,7 @@ export class TransactionRunner {
     @InjectConnection() private readonly connection: Connection,
     config: AppConfig,
   ) {
-    this.deadlineMs = 2 * config.MONGO_TIMEOUT_MS;
+    this.deadlineMs = config.MONGO_TRANSACTION_TIMEOUT_MS;
   }
 
   /** Runs `fn` so that every transaction started inside it (its async continuations included) joins `participant`. */
@@ -100,15 +100,16 @@ export class TransactionRunner {
       .catch((err: unknown) => {
         throw commitOutcomeUnknown(err);
       });
-    // timeoutMS does not bound the driver's own commitTransaction and abortTransaction, and an abort
-    // after a reset connection can wait forever for a socket 'drain' (mongodb 7.8): give up waiting.
+    // A statement or an abort caught by a connection reset can wait forever for a socket 'drain' that
+    // never comes (mongodb 7.8, whose timeoutMS is ignored), holding its request and the request's
+    // Idempotency-Key with it: give up waiting.
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
           reject(
             new TransactionDeadlineError(
-              `the MongoDB transaction did not settle within ${this.deadlineMs} ms (MONGO_TIMEOUT_MS x 2); its outcome is unknown`,
+              `the MongoDB transaction did not settle within ${this.deadlineMs} ms (MONGO_TRANSACTION_TIMEOUT_MS); its outcome is unknown`,
             ),
           ),
         this.deadlineMs,
