@@ -30,6 +30,21 @@ describe('exclusive cron across three worker processes', () => {
     workers = await Promise.all([0, 1, 2].map(() => startFixtureApp(fixtures.entry, env)));
   }, 180_000);
 
+  /** Arms the long cron and waits for its tick's first run: its start mark and the worker running it. */
+  const startLongTick = async () => {
+    await db.collection('test_cron_marks').deleteMany({});
+    await db
+      .collection('test_cron_control')
+      .updateOne({ _id: 'long' as never }, { $set: { armed: true, fireAt: null } }, { upsert: true });
+    const mark = await waitFor(() => db.collection('test_cron_marks').findOne({ attempt: 1 }), {
+      timeoutMs: 20_000,
+      what: 'a long tick to start',
+    });
+    const runner = workers.find((w) => w.pid === mark.pid)!;
+    expect(runner).toBeDefined();
+    return { mark, runner };
+  };
+
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop('SIGKILL')));
     await client?.close();
@@ -69,15 +84,7 @@ describe('exclusive cron across three worker processes', () => {
   }, 60_000);
 
   it('a replica SIGKILLed mid-tick is taken over by another, which completes the tick once', async () => {
-    await db
-      .collection('test_cron_control')
-      .updateOne({ _id: 'long' as never }, { $set: { armed: true, fireAt: null } }, { upsert: true });
-    const mark = await waitFor(() => db.collection('test_cron_marks').findOne({ attempt: 1 }), {
-      timeoutMs: 20_000,
-      what: 'a long tick to start',
-    });
-    const victim = workers.find((w) => w.pid === mark.pid)!;
-    expect(victim).toBeDefined();
+    const { mark, runner: victim } = await startLongTick();
     await victim.stop('SIGKILL');
 
     const run = await waitFor(
@@ -102,16 +109,7 @@ describe('exclusive cron across three worker processes', () => {
   }, 60_000);
 
   it('a replica frozen past its lease gives the tick up when it wakes: the taker completes it, once', async () => {
-    await db.collection('test_cron_marks').deleteMany({});
-    await db
-      .collection('test_cron_control')
-      .updateOne({ _id: 'long' as never }, { $set: { armed: true, fireAt: null } }, { upsert: true });
-    const mark = await waitFor(() => db.collection('test_cron_marks').findOne({ attempt: 1 }), {
-      timeoutMs: 20_000,
-      what: 'a long tick to start',
-    });
-    const frozen = workers.find((w) => w.pid === mark.pid)!;
-    expect(frozen).toBeDefined();
+    const { mark, runner: frozen } = await startLongTick();
     // Frozen past the 2 s lease and past the 5 s body's own end: when it wakes, its body's timer is due
     // at once, before any heartbeat could hear that another replica has the tick.
     process.kill(frozen.pid, 'SIGSTOP');
