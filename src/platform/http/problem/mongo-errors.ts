@@ -7,7 +7,6 @@ const UNAVAILABLE_NAMES = new Set([
   'MongoNotConnectedError',
   'MongoPoolClearedError',
   'MongoTopologyClosedError',
-  'MongoOperationTimeoutError',
   'TransactionDeadlineError',
 ]);
 
